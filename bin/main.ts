@@ -1,0 +1,15 @@
+// The `citywifi` program: the command line of core/ with the three services.
+// The services are imported only when started, so that data commands load fast.
+import { main } from '../core/cli/program.js'
+import type { AppContext } from '../core/context.js'
+
+const code = await main(process.argv, {
+  radius: async (ctx: AppContext) => (await import('../radius/service.js')).startRadius(ctx),
+  portal: async (ctx: AppContext) => (await import('../portal/service.js')).startPortal(ctx),
+  admin: async (ctx: AppContext) => (await import('../admin/service.js')).startAdmin(ctx),
+})
+// Services keep the process alive until a signal; commands end here once
+// their output has been written.
+if (code !== 0 || !['start', 'radius', 'portal', 'admin'].includes(process.argv[2] ?? '')) {
+  process.exit(code)
+}

@@ -1,0 +1,136 @@
+// The whole configuration, read once from the environment at start-up.
+// Every name here is a promise to operators (DESIGN.md): change one only with
+// a deprecation path.
+import { isIP } from 'node:net'
+import path from 'node:path'
+import { z } from 'zod'
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'a port number from 0 to 65535')
+    .transform(Number)
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^(true|false|1|0|yes|no)$/i.test(v), 'true or false')
+    .transform((v) => /^(true|1|yes)$/i.test(v))
+
+const httpUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v)
+      return u.protocol === 'http:' || u.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, 'an http:// or https:// URL')
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'a postgresql://user@host:port/database URL (or leave it unset for the embedded database)')
+    .optional(),
+  CITYWIFI_DATA_DIR: z.string().min(1, 'a folder path').default('./data'),
+  LISTEN_HOST: z
+    .string()
+    .default('0.0.0.0')
+    .refine((v) => isIP(v) !== 0 || v === 'localhost', 'an IPv4 or IPv6 address such as 0.0.0.0 or 127.0.0.1'),
+  RADIUS_AUTH_PORT: port(1812),
+  RADIUS_ACCT_PORT: port(1813),
+  PORTAL_PORT: port(8080),
+  ADMIN_PORT: port(8081),
+  PORTAL_PUBLIC_URL: httpUrl.optional(),
+  LOG_LEVEL: z
+    .string()
+    .default('info')
+    .refine((v): v is (typeof LOG_LEVELS)[number] => (LOG_LEVELS as readonly string[]).includes(v), `one of ${LOG_LEVELS.join(', ')}`),
+  CITYWIFI_SEED_DEMO: bool(true),
+  CITYWIFI_TIMEZONE: z
+    .string()
+    .default('Asia/Ho_Chi_Minh')
+    .refine((v) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: v })
+        return true
+      } catch {
+        return false
+      }
+    }, 'an IANA time zone such as Asia/Ho_Chi_Minh'),
+  CITYWIFI_SECRET_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v), '64 hexadecimal characters (32 random bytes, e.g. from `openssl rand -hex 32`)')
+    .optional(),
+})
+
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface Config {
+  databaseUrl: string | undefined
+  dataDir: string
+  listenHost: string
+  radiusAuthPort: number
+  radiusAcctPort: number
+  portalPort: number
+  adminPort: number
+  portalPublicUrl: string
+  logLevel: LogLevel
+  seedDemo: boolean
+  timeZone: string
+  secretKeyHex: string | undefined
+}
+
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'))
+    this.name = 'ConfigError'
+  }
+}
+
+// Shown in error lines: a URL's password never reaches the terminal or a log.
+function shown(name: string, value: string): string {
+  if (name === 'CITYWIFI_SECRET_KEY') return '(hidden)'
+  if (name === 'DATABASE_URL') return value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
+  return value
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set": a shell `FOO= citywifi` should not fail.
+  const input: Record<string, string> = {}
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key]
+    if (v !== undefined && v !== '') input[key] = v
+  }
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0])
+      return `${name}=${JSON.stringify(shown(name, input[name] ?? ''))} is not valid: expected ${issue.message}`
+    })
+    throw new ConfigError(lines)
+  }
+  const e = parsed.data
+  const dataDir = path.resolve(e.CITYWIFI_DATA_DIR)
+  const publicHost = e.LISTEN_HOST === '0.0.0.0' || e.LISTEN_HOST === '::' ? '127.0.0.1' : e.LISTEN_HOST
+  const defaultPublic = `http://${isIP(publicHost) === 6 ? `[${publicHost}]` : publicHost}:${e.PORTAL_PORT}`
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    listenHost: e.LISTEN_HOST,
+    radiusAuthPort: e.RADIUS_AUTH_PORT,
+    radiusAcctPort: e.RADIUS_ACCT_PORT,
+    portalPort: e.PORTAL_PORT,
+    adminPort: e.ADMIN_PORT,
+    portalPublicUrl: (e.PORTAL_PUBLIC_URL ?? defaultPublic).replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL as LogLevel,
+    seedDemo: e.CITYWIFI_SEED_DEMO,
+    timeZone: e.CITYWIFI_TIMEZONE,
+    secretKeyHex: e.CITYWIFI_SECRET_KEY,
+  }
+}
