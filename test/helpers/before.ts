@@ -16,7 +16,12 @@ if (dbKinds().includes('embedded') && !fs.existsSync(path.join(PGLITE_TEMPLATE, 
   await applyMigrations(pgliteRunner(db))
   await db.close()
   // openPglite puts the cluster in <dir>/pglite; the template is that folder.
-  fs.renameSync(path.join(work, 'pglite'), PGLITE_TEMPLATE)
+  // Another suite running at the same time may have finished first: theirs is as good.
+  try {
+    fs.renameSync(path.join(work, 'pglite'), PGLITE_TEMPLATE)
+  } catch (err) {
+    if (!fs.existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION'))) throw err
+  }
   fs.rmSync(work, { recursive: true, force: true })
   // Old templates of earlier migration sets.
   for (const f of fs.readdirSync(path.dirname(PGLITE_TEMPLATE))) {
@@ -31,6 +36,8 @@ if (dbKinds().includes('postgres')) {
     console.error(`PostgreSQL is not reachable at ${TEST_DATABASE_URL} (${err.message}): start it, set TEST_DATABASE_URL, or run CITYWIFI_TEST_DB=embedded npm test`)
     process.exit(1)
   })
+  // Suites may start together (several developers, CI): one builds, the others wait.
+  await admin.query('SELECT pg_advisory_lock(4242001)')
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_TEMPLATE_DB])
   if (!exists.rowCount) {
     const building = `${PG_TEMPLATE_DB}_build`
@@ -51,6 +58,7 @@ if (dbKinds().includes('postgres')) {
     // Only those no session uses: another suite may be running right now.
     await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => {})
   }
+  await admin.query('SELECT pg_advisory_unlock(4242001)')
   await admin.end()
 }
 console.log(`# test databases ready in ${Date.now() - t0} ms`)
