@@ -49,15 +49,6 @@ if (dbKinds().includes('postgres')) {
     await c.end()
     await admin.query(`ALTER DATABASE ${building} RENAME TO ${PG_TEMPLATE_DB}`)
   }
-  // Databases left by test runs that were killed, and templates of old migration sets.
-  const stale = await admin.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE (datname LIKE 'citywifi_t\\_%' OR datname LIKE 'citywifi_tpl\\_%') AND datname <> $1`,
-    [PG_TEMPLATE_DB],
-  )
-  for (const { datname } of stale.rows) {
-    // Only those no session uses: another suite may be running right now.
-    await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => {})
-  }
   await admin.query('SELECT pg_advisory_unlock(4242001)')
   await admin.end()
 }
