@@ -1,37 +1,127 @@
-import dgram from 'node:dgram'
-import { isIP } from 'node:net'
-import { ListenError, listenErrorMessage, type AppContext, type RunningService } from '../core/context.js'
+// The RADIUS service: sockets, the NAS registry and caches, the handlers,
+// the accounting writer, the CoA worker and the periodic jobs, started and
+// stopped together.
+import { AuthCache } from '../core/auth/cache.js'
+import { AuthStore } from '../core/auth/store.js'
+import { closeStaleSessions, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
+import type { AppContext, RunningService } from '../core/context.js'
 import { serviceLogger } from '../core/logger.js'
+import { changesSince, latestChangeId } from '../core/services/changes.js'
+import { AcceptLog } from './accepts.js'
+import { handleAccessRequest } from './access.js'
+import { handleAccountingRequest } from './accounting.js'
+import { AccountingWriter } from './accounting-writer.js'
+import { AuthStats } from './auth-stats.js'
+import { NasRegistry, type NasClient } from './clients.js'
+import { CoaClient, CoaWorker } from './coa.js'
+import { radiusMetrics } from './metrics.js'
+import { QuotaWatch } from './quota-watch.js'
+import { bindUdp, RadiusServer } from './server.js'
+import { handleStatusServer } from './status.js'
 
-function bindUdp(host: string, port: number, what: string): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', reuseAddr: false })
-    socket.once('error', (err) => {
-      socket.close()
-      reject(new ListenError(listenErrorMessage(err as NodeJS.ErrnoException, what, host, port)))
-    })
-    socket.bind({ address: host === 'localhost' ? '127.0.0.1' : host, port, exclusive: true }, () => {
-      socket.removeAllListeners('error')
-      resolve(socket)
-    })
-  })
+export interface RadiusOptions {
+  /** How often the change log and the jobs run (tests shorten them). */
+  changePollMs?: number
+  jobIntervalMs?: number
 }
 
-export async function startRadius(base: AppContext): Promise<RunningService> {
+export async function startRadius(base: AppContext, options: RadiusOptions = {}): Promise<RunningService> {
   const log = serviceLogger(base.log, 'radius')
+  const { prisma, pool } = base.db
+  const metrics = radiusMetrics(base.metrics)
+  const registry = new NasRegistry(prisma, base.secrets)
+  metrics.nasClients.set(await registry.load())
+  const cache = new AuthCache(new AuthStore(prisma, base.secrets, base.config.timeZone))
+  const accepts = new AcceptLog()
+  const stats = new AuthStats(prisma, log)
+  const seen = new Map<number, Date>()
+
+  const quotas = new QuotaWatch(prisma, cache, log)
+  const writer = new AccountingWriter(pool, base.config.timeZone, metrics, log, (changes, records) => {
+    // What accounting changed is no longer what the auth cache knows.
+    for (const r of records) {
+      if (r.mac) cache.forgetDevice(r.mac)
+      if (r.voucherId !== null) cache.forgetVoucher(r.voucherId)
+    }
+    quotas.committed(changes)
+  })
+  const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
+
+  const server = new RadiusServer(
+    registry,
+    {
+      access: (p, nas) => handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log }),
+      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor }),
+      status: handleStatusServer,
+      seen: (nas) => seen.set(nas.id, new Date()),
+    },
+    metrics,
+    log,
+  )
+
   const { listenHost, radiusAuthPort, radiusAcctPort } = base.config
   const auth = await bindUdp(listenHost, radiusAuthPort, 'RADIUS authentication (RADIUS_AUTH_PORT)')
   const acct = await bindUdp(listenHost, radiusAcctPort, 'RADIUS accounting (RADIUS_ACCT_PORT)').catch((err) => {
     auth.close()
     throw err
   })
-  for (const s of [auth, acct]) s.on('error', (err) => log.error({ err }, 'socket error'))
-  const port = (s: dgram.Socket) => s.address().port
+  server.attach(auth, 'auth')
+  server.attach(acct, 'acct')
+
+  const coaClient = new CoaClient()
+  const coa = new CoaWorker(prisma, registry, coaClient, metrics, log)
+  coa.start()
+
+  // Follow the change log: NAS edits reload the registry, others drop cache entries.
+  let lastChange = await latestChangeId(prisma)
+  const followChanges = async () => {
+    const changes = await changesSince(prisma, lastChange)
+    for (const c of changes) {
+      lastChange = c.id
+      cache.applyChange(c)
+      if (c.kind === 'nas' || c.kind === 'all') metrics.nasClients.set(await registry.load())
+    }
+  }
+  const jobs = async () => {
+    const now = new Date()
+    const flushSeen = new Map(seen)
+    seen.clear()
+    await markNasSeen(prisma, flushSeen)
+    await stats.flush()
+    const stale = await closeStaleSessions(prisma, now)
+    if (stale) log.info({ sessions: stale }, 'closed stale sessions')
+    await samplePeakConcurrency(prisma, now)
+    metrics.openSessions.set(await openSessionCount(prisma))
+  }
+  const every = (ms: number, what: string, fn: () => Promise<void>) => {
+    let running = false
+    const t = setInterval(() => {
+      if (running) return
+      running = true
+      fn()
+        .catch((err) => log.warn({ err }, `${what} failed`))
+        .finally(() => (running = false))
+    }, ms)
+    t.unref()
+    return t
+  }
+  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(options.jobIntervalMs ?? 30_000, 'periodic jobs', jobs)]
+
+  const port = (s: typeof auth) => s.address().port
+  log.info({ nas: registry.size }, 'RADIUS ready')
   return {
     name: 'radius',
     addresses: [`udp://${listenHost}:${port(auth)} (auth)`, `udp://${listenHost}:${port(acct)} (accounting)`],
     async close() {
+      for (const t of timers) clearInterval(t)
+      await server.close()
+      await writer.drain()
+      await quotas.drain()
+      await coa.stop()
+      coaClient.close()
       await Promise.all([auth, acct].map((s) => new Promise<void>((r) => s.close(() => r()))))
+      // Last statistics and last-seen times, before the database closes.
+      await jobs().catch((err) => log.warn({ err }, 'final jobs failed'))
     },
   }
 }

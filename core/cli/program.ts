@@ -125,15 +125,61 @@ export function buildProgram(starters: ServiceStarters): Command {
     .addOption(new Option('--vendor <vendor>', 'what it is').choices(NAS_VENDORS).default('generic'))
     .option('--uam-secret <secret>', 'CoovaChilli UAM secret (uamsecret in chilli.conf)')
     .option('--coa-port <port>', 'port for Disconnect/CoA requests', wholeNumber('--coa-port'), 3799)
+    .addOption(new Option('--language <lang>', 'language of the reasons sent with Access-Reject').choices(['vi', 'en']).default('vi'))
+    .option(
+      '--allow-missing-message-authenticator',
+      'INSECURE, legacy devices only: accept Access-Request without Message-Authenticator (BlastRADIUS, CVE-2024-3596)',
+    )
     .option('--json', 'print the registered NAS as JSON')
-    .action(async (opts: { site: string; name: string; ip: string; secret: string; vendor: string; uamSecret?: string; coaPort: number; json?: boolean }) => {
-      const created = await withContext((ctx) =>
-        addNas(ctx.db.prisma, ctx.secrets, { site: opts.site, name: opts.name, address: opts.ip, secret: opts.secret, vendor: opts.vendor, uamSecret: opts.uamSecret, coaPort: opts.coaPort }, actor()),
-      )
-      const shown = { id: created.id, name: created.name, address: created.address, vendor: created.vendor, coaPort: created.coaPort }
-      if (opts.json) return printJson(shown)
-      return printLines([`NAS ${created.id} "${created.name}" (${created.vendor}) registered for ${created.address}`])
-    })
+    .action(
+      async (opts: {
+        site: string
+        name: string
+        ip: string
+        secret: string
+        vendor: string
+        uamSecret?: string
+        coaPort: number
+        language: string
+        allowMissingMessageAuthenticator?: boolean
+        json?: boolean
+      }) => {
+        if (opts.allowMissingMessageAuthenticator) {
+          process.stderr.write(
+            'citywifi: warning: this NAS may send Access-Request without Message-Authenticator; forged replies (BlastRADIUS) become possible. Upgrade its firmware and register it again without this option.\n',
+          )
+        }
+        const created = await withContext((ctx) =>
+          addNas(
+            ctx.db.prisma,
+            ctx.secrets,
+            {
+              site: opts.site,
+              name: opts.name,
+              address: opts.ip,
+              secret: opts.secret,
+              vendor: opts.vendor,
+              uamSecret: opts.uamSecret,
+              coaPort: opts.coaPort,
+              language: opts.language,
+              allowMissingMessageAuthenticator: opts.allowMissingMessageAuthenticator,
+            },
+            actor(),
+          ),
+        )
+        const shown = {
+          id: created.id,
+          name: created.name,
+          address: created.address,
+          vendor: created.vendor,
+          coaPort: created.coaPort,
+          language: created.language,
+          allowMissingMessageAuthenticator: created.allowMissingMessageAuthenticator,
+        }
+        if (opts.json) return printJson(shown)
+        return printLines([`NAS ${created.id} "${created.name}" (${created.vendor}) registered for ${created.address}`])
+      },
+    )
 
   const voucher = program.command('voucher').description('vouchers: codes people type to get online')
   voucher

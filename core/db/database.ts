@@ -1,22 +1,22 @@
 // One way to the database for every service and command, embedded or not.
 //
 // Embedded: the process that owns the data dir opens PGlite and serves it on
-// a Unix socket in the data dir (pglite-socket); every query, its own
+// a Unix socket in the data dir (pglite-server.ts); every query, its own
 // included, goes through that socket with the ordinary pg driver. PGlite is a
-// single session: only pglite-socket's multiplexer keeps one client's open
+// single session: only the socket server's scheduling keeps one client's open
 // transaction from swallowing another's statements (a direct in-process query
 // was seen to run inside a socket client's transaction and vanish with its
 // ROLLBACK), so nothing bypasses it. A CLI started while citywifi runs finds
 // the socket and uses it the same way; so can `psql -h <data dir> -U postgres`.
 import fs from 'node:fs'
 import type { PGlite } from '@electric-sql/pglite'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { PrismaClient } from './generated/client.js'
 import { openPglite, socketPath } from './embedded.js'
+import { PgliteSocketServer } from './pglite-server.js'
 import { acquireLock, lockHolder } from './lock.js'
 import { applyMigrations, migrationStatus, readMigrations } from './migrations.js'
 import { pgliteRunner, pgRunner } from './runners.js'
@@ -80,7 +80,9 @@ export async function openDatabase(config: Config, options: OpenOptions): Promis
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 })
+  // Prisma keeps DateTime as UTC in columns without a time zone, and SQL's
+  // now() is converted with the session's zone: the session must be UTC.
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000, options: '-c TimeZone=UTC' })
   // An idle client that loses its server must not crash the process.
   pool.on('error', (err) => options.log?.warn({ err }, 'database connection lost'))
   const location = redactUrl(url)
@@ -167,15 +169,14 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
 
   const release = acquireLock(dataDir)
   let pglite: PGlite | undefined
-  let server: PGLiteSocketServer | undefined
+  let server: PgliteSocketServer | undefined
   try {
     pglite = await openPglite(dataDir, () => options.log?.info({ dataDir }, 'creating the embedded database (first start)'))
     const migrated = await applyMigrations(pgliteRunner(pglite), readMigrations())
     // A socket left by a process that died is in the way of ours.
     fs.rmSync(sock, { force: true })
-    server = new PGLiteSocketServer({ db: pglite, path: sock, maxConnections: 16 })
+    server = new PgliteSocketServer(pglite, sock, options.log)
     await server.start()
-    fs.chmodSync(sock, 0o600)
     const pool = socketPool(dataDir, options.poolSize ?? 6, options.log)
     const prisma = prismaOver(pool)
     const db = pglite

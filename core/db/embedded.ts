@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from './migrations.js'
 // PostgreSQL's defaults size shared memory for a server with 100 connections
 // and 128 MB of buffers; PGlite serves one process, and these settings take
 // its resident memory from ~275 MiB to ~150 MiB with no loss for our load.
-export const PGLITE_CONF = ['shared_buffers=16MB', 'max_connections=8', 'wal_buffers=1MB', 'maintenance_work_mem=16MB']
+export const PGLITE_CONF = ['shared_buffers=16MB', 'max_connections=8', 'wal_buffers=1MB', 'maintenance_work_mem=16MB', 'TimeZone=UTC']
 
 /**
  * An empty, already initialised database made by `npm run build` (so at

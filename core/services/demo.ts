@@ -5,6 +5,7 @@ import type { PrismaClient } from '../db/generated/client.js'
 import { InputError } from '../errors.js'
 import type { SecretBox } from '../secret-box.js'
 import { auditEvent } from './audit.js'
+import { recordChange } from './changes.js'
 import { hashPassword } from './staff.js'
 import { currentTerms } from './terms.js'
 
@@ -74,6 +75,7 @@ export async function seedDemo(prisma: PrismaClient, secrets: SecretBox, actor: 
     })
     await tx.adminUser.create({ data: { username: creds.adminUsername, role: 'admin', passwordHash } })
     await auditEvent(tx, actor, 'demo.seed', `site:${site.id}`, { site: DEMO_SITE })
+    await recordChange(tx, 'all')
   })
   return creds
 }

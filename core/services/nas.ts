@@ -3,6 +3,7 @@ import { InputError, isUniqueViolation } from '../errors.js'
 import { AddressError, parseNasAddress } from '../net.js'
 import type { SecretBox } from '../secret-box.js'
 import { auditEvent } from './audit.js'
+import { recordChange } from './changes.js'
 import { siteByName } from './sites.js'
 
 export const NAS_VENDORS = ['coovachilli', 'mikrotik', 'opennds', 'generic'] as const satisfies readonly NasVendor[]
@@ -17,6 +18,10 @@ export interface NewNas {
   vendor?: string
   uamSecret?: string
   coaPort?: number
+  /** BlastRADIUS: accept Access-Request without Message-Authenticator (legacy devices only). */
+  allowMissingMessageAuthenticator?: boolean
+  /** Language of Reply-Message texts: "vi" (default) or "en" (English, then Vietnamese). */
+  language?: string
 }
 
 function validSecret(secret: string, option: string): string {
@@ -51,6 +56,9 @@ export async function addNas(prisma: PrismaClient, secrets: SecretBox, input: Ne
   const coaPort = input.coaPort ?? 3799
   if (!Number.isInteger(coaPort) || coaPort < 1 || coaPort > 65535) throw new InputError('the CoA port must be from 1 to 65535', 'coa-port')
 
+  const language = input.language ?? 'vi'
+  if (language !== 'vi' && language !== 'en') throw new InputError(`unknown language "${language}": vi or en`, 'language')
+
   const site = await siteByName(prisma, input.site)
   const taken = await prisma.accessPoint.findFirst({ where: { OR: [{ address }, { name }] }, select: { name: true, address: true } })
   if (taken?.address === address) throw new InputError(`the address ${address} is already registered (NAS "${taken.name}")`, 'ip')
@@ -64,11 +72,20 @@ export async function addNas(prisma: PrismaClient, secrets: SecretBox, input: Ne
           address,
           vendor,
           coaPort,
+          language,
+          allowMissingMessageAuthenticator: input.allowMissingMessageAuthenticator ?? false,
           secretEnc: secrets.encrypt(secret),
           uamSecretEnc: uamSecret ? secrets.encrypt(uamSecret) : null,
         },
       })
-      await auditEvent(tx, actor, 'nas.create', `nas:${nas.id}`, { name, address, vendor, site: site.name })
+      await auditEvent(tx, actor, 'nas.create', `nas:${nas.id}`, {
+        name,
+        address,
+        vendor,
+        site: site.name,
+        allowMissingMessageAuthenticator: nas.allowMissingMessageAuthenticator,
+      })
+      await recordChange(tx, 'nas', nas.id)
       return nas
     })
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { PrismaClient, Site } from '../db/generated/client.js'
 import { InputError, isUniqueViolation } from '../errors.js'
 import { auditEvent } from './audit.js'
+import { recordChange } from './changes.js'
 
 export function validSiteName(input: string): string {
   const name = input.trim()
@@ -15,6 +16,7 @@ export async function addSite(prisma: PrismaClient, input: { name: string; addre
     return await prisma.$transaction(async (tx) => {
       const site = await tx.site.create({ data: { name, address: input.address?.trim() || null } })
       await auditEvent(tx, actor, 'site.create', `site:${site.id}`, { name })
+      await recordChange(tx, 'site', site.id)
       return site
     })
   } catch (err) {

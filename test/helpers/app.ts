@@ -36,13 +36,8 @@ export async function testContext(t: Test, kind: DbKind, env: Record<string, str
   return { ctx, database }
 }
 
-export async function startTestApp(
-  t: Test,
-  kind: DbKind,
-  names: (keyof typeof STARTERS)[] = ['radius', 'portal', 'admin'],
-  env: Record<string, string> = {},
-): Promise<TestApp> {
-  const { ctx, database } = await testContext(t, kind, env)
+/** Starts services on a context made by testContext (seed the database first, then start). */
+export async function startServices(t: Test, ctx: AppContext, names: (keyof typeof STARTERS)[]): Promise<Record<string, RunningService>> {
   const services: Record<string, RunningService> = {}
   for (const name of names) {
     const s = await STARTERS[name](ctx)
@@ -50,6 +45,17 @@ export async function startTestApp(
     // Teardowns run in reverse order: services close before the database.
     t.teardown(() => s.close())
   }
+  return services
+}
+
+export async function startTestApp(
+  t: Test,
+  kind: DbKind,
+  names: (keyof typeof STARTERS)[] = ['radius', 'portal', 'admin'],
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const { ctx, database } = await testContext(t, kind, env)
+  const services = await startServices(t, ctx, names)
   return {
     ctx,
     database,

@@ -157,6 +157,7 @@ CREATE TABLE "Voucher" (
 CREATE TABLE "VoucherDevice" (
     "voucherId" INTEGER NOT NULL,
     "deviceId" INTEGER NOT NULL,
+    "slot" INTEGER NOT NULL,
     "firstAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "VoucherDevice_pkey" PRIMARY KEY ("voucherId","deviceId")
@@ -193,6 +194,7 @@ CREATE TABLE "Session" (
     "framedIp" TEXT,
     "calledStation" TEXT,
     "nasPort" TEXT,
+    "nasIp" TEXT,
     "startedAt" TIMESTAMP(3) NOT NULL,
     "updatedAt" TIMESTAMP(3) NOT NULL,
     "stoppedAt" TIMESTAMP(3),
@@ -316,6 +318,16 @@ CREATE TABLE "AuditEvent" (
     CONSTRAINT "AuditEvent_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "ConfigChange" (
+    "id" BIGSERIAL NOT NULL,
+    "kind" TEXT NOT NULL,
+    "ref" TEXT,
+    "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ConfigChange_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Site_name_key" ON "Site"("name");
 
@@ -353,6 +365,9 @@ CREATE UNIQUE INDEX "Voucher_code_key" ON "Voucher"("code");
 CREATE INDEX "Voucher_batch_idx" ON "Voucher"("batch");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "VoucherDevice_voucherId_slot_key" ON "VoucherDevice"("voucherId", "slot");
+
+-- CreateIndex
 CREATE INDEX "OtpChallenge_phoneHash_createdAt_idx" ON "OtpChallenge"("phoneHash", "createdAt");
 
 -- CreateIndex
@@ -381,6 +396,9 @@ CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
 
 -- CreateIndex
 CREATE INDEX "AuditEvent_at_idx" ON "AuditEvent"("at");
+
+-- CreateIndex
+CREATE INDEX "ConfigChange_at_idx" ON "ConfigChange"("at");
 
 -- AddForeignKey
 ALTER TABLE "Site" ADD CONSTRAINT "Site_policyId_fkey" FOREIGN KEY ("policyId") REFERENCES "Policy"("id") ON DELETE SET NULL ON UPDATE CASCADE;

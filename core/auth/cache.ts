@@ -1,0 +1,208 @@
+// Keeps what authorization read for a while, so that a returning voucher or
+// device is decided without the database. Entries are dropped when the
+// change log names them (changes.ts) and when accounting for them arrives.
+import type { Change } from '../services/changes.js'
+import type { EffectivePolicy } from './policy.js'
+import type { CredentialState } from './steps.js'
+import type { AuthStore, DeviceSnapshot, VoucherSnapshot } from './store.js'
+
+interface Entry<T> {
+  value: T
+  /** Until then the entry is used as it is. */
+  freshUntil: number
+  /** Until then a stale entry is still used while a fresh one is read in the background. */
+  staleUntil: number
+}
+
+export interface AuthCacheOptions {
+  /** How long a voucher or device snapshot is trusted (default 30 s, ±25% so that entries do not all expire together). */
+  ttlMs?: number
+  /** How long "no such voucher" is remembered (default 5 s): guesses do not all reach the database. */
+  negativeTtlMs?: number
+  /** Entries kept at most; the oldest go first. */
+  maxEntries?: number
+}
+
+class TtlMap<K, V> {
+  readonly #map = new Map<K, Entry<V>>()
+  constructor(private readonly max: number) {}
+
+  get(key: K, now: number): { value: V; stale: boolean } | undefined {
+    const e = this.#map.get(key)
+    if (!e) return undefined
+    if (e.staleUntil <= now) {
+      this.#map.delete(key)
+      return undefined
+    }
+    return { value: e.value, stale: e.freshUntil <= now }
+  }
+
+  set(key: K, value: V, freshUntil: number, staleUntil = freshUntil): void {
+    this.#map.delete(key)
+    this.#map.set(key, { value, freshUntil, staleUntil })
+    // Map keeps insertion order: the first key is the oldest.
+    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K)
+  }
+
+  delete(key: K): void {
+    this.#map.delete(key)
+  }
+
+  clear(): void {
+    this.#map.clear()
+  }
+
+  get size(): number {
+    return this.#map.size
+  }
+}
+
+export class AuthCache {
+  readonly #ttlMs: number
+  readonly #negativeTtl: number
+  readonly #loading = new Map<string, Promise<unknown>>()
+  readonly #policies = new Map<number, EffectivePolicy>()
+  readonly #vouchers: TtlMap<string, VoucherSnapshot | null>
+  readonly #devices: TtlMap<string, DeviceSnapshot>
+  readonly #voucherCodes = new Map<number, string>()
+  hits = 0
+  misses = 0
+
+  constructor(
+    readonly store: AuthStore,
+    options: AuthCacheOptions = {},
+  ) {
+    this.#ttlMs = options.ttlMs ?? 30_000
+    this.#negativeTtl = options.negativeTtlMs ?? 5_000
+    const max = options.maxEntries ?? 200_000
+    this.#vouchers = new TtlMap(max)
+    this.#devices = new TtlMap(max)
+  }
+
+  async policyForSite(siteId: number): Promise<EffectivePolicy> {
+    let p = this.#policies.get(siteId)
+    if (!p) {
+      p = await this.store.policyForSite(siteId)
+      this.#policies.set(siteId, p)
+    }
+    return p
+  }
+
+  #ttl(now: number): { fresh: number; stale: number } {
+    const fresh = now + this.#ttlMs * (0.75 + Math.random() * 0.5)
+    return { fresh, stale: fresh + this.#ttlMs }
+  }
+
+  /**
+   * A fresh entry is used as it is; a stale one is used too, while one
+   * background read refreshes it (a login is not made to wait for a refresh);
+   * a missing or expired one is read now.
+   */
+  async #read<K, V>(
+    map: TtlMap<K, V>,
+    key: K,
+    loadKey: string,
+    now: number,
+    load: () => Promise<V>,
+    ttl: (v: V) => { fresh: number; stale: number },
+  ): Promise<V> {
+    const cached = map.get(key, now)
+    if (cached && !cached.stale) {
+      this.hits++
+      return cached.value
+    }
+    let pending = this.#loading.get(loadKey) as Promise<V> | undefined
+    if (!pending) {
+      const p: Promise<V> = load().then((v) => {
+        // Forgotten while loading (accounting changed it): what was read may be older than that.
+        if (this.#loading.get(loadKey) === p) {
+          const { fresh, stale } = ttl(v)
+          map.set(key, v, fresh, stale)
+        }
+        return v
+      })
+      pending = p
+      this.#loading.set(loadKey, p)
+      p.then(
+        () => this.#loading.get(loadKey) === p && this.#loading.delete(loadKey),
+        () => this.#loading.get(loadKey) === p && this.#loading.delete(loadKey),
+      )
+    }
+    if (cached) {
+      this.hits++
+      return cached.value
+    }
+    this.misses++
+    return pending
+  }
+
+  voucher(code: string, now: number): Promise<VoucherSnapshot | null> {
+    return this.#read(
+      this.#vouchers,
+      code,
+      `v:${code}`,
+      now,
+      async () => {
+        const v = await this.store.voucher(code)
+        if (v) this.#voucherCodes.set(v.id, code)
+        return v
+      },
+      (v) => (v ? this.#ttl(now) : { fresh: now + this.#negativeTtl, stale: now + this.#negativeTtl }),
+    )
+  }
+
+  /** `fresh`: skip the cache (a refusal must not rest on what was true a few seconds ago). */
+  async device(mac: string, now: Date, fresh = false): Promise<DeviceSnapshot> {
+    if (fresh) this.forgetDevice(mac)
+    return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.store.device(mac, now), () => this.#ttl(now.getTime()))
+  }
+
+  credential(username: string): Promise<CredentialState | null> {
+    // One-time and short-lived: always read, never cached.
+    return this.store.credential(username)
+  }
+
+  async bindVoucherDevice(v: VoucherSnapshot, mac: string): Promise<{ bound: boolean; deviceId: number }> {
+    const result = await this.store.bindVoucherDevice(v.id, mac, v.maxDevices)
+    if (result.bound && !v.devices.includes(mac)) v.devices.push(mac)
+    return result
+  }
+
+  /** Accounting for this device or voucher changed what is known of it. */
+  forgetDevice(mac: string): void {
+    this.#devices.delete(mac)
+    this.#loading.delete(`d:${mac}`)
+  }
+
+  forgetVoucher(idOrCode: number | string): void {
+    const code = typeof idOrCode === 'number' ? this.#voucherCodes.get(idOrCode) : idOrCode
+    if (code) {
+      this.#vouchers.delete(code)
+      this.#loading.delete(`v:${code}`)
+    }
+  }
+
+  applyChange(change: Change): void {
+    switch (change.kind) {
+      case 'voucher':
+        if (change.ref) this.forgetVoucher(Number(change.ref))
+        else this.#vouchers.clear()
+        break
+      case 'policy':
+      case 'site':
+        this.#policies.clear()
+        break
+      case 'all':
+        this.#policies.clear()
+        this.#vouchers.clear()
+        this.#devices.clear()
+        break
+      case 'nas':
+        break
+    }
+  }
+
+  get size(): { vouchers: number; devices: number; policies: number } {
+    return { vouchers: this.#vouchers.size, devices: this.#devices.size, policies: this.#policies.size }
+  }
+}

@@ -1,0 +1,126 @@
+// What authorization reads from and writes to the database, one round trip
+// per question. radius/ wraps it in a cache (cache.ts) so that a known
+// credential is decided without the database at all.
+import type { PrismaClient } from '../db/generated/client.js'
+import type { SecretBox } from '../secret-box.js'
+import { localDay, localMonthStart } from './periods.js'
+import { effectivePolicy, type EffectivePolicy } from './policy.js'
+import type { CredentialState, VoucherState } from './steps.js'
+import type { Usage } from './types.js'
+
+export interface DeviceSnapshot {
+  deviceId: number | null
+  usage: Usage
+  /** Until when an accepted consent lets this device in by MAC authentication. */
+  consentUntil: Date | null
+  /** Sessions of this device not yet stopped. */
+  openSessions: number
+}
+
+export interface VoucherSnapshot extends VoucherState {
+  /** MACs of the devices with a session of this voucher not yet stopped ("" for a session without a device). */
+  openDevices: string[]
+}
+
+export class AuthStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly secrets: SecretBox,
+    private readonly timeZone: string,
+  ) {}
+
+  async policyForSite(siteId: number): Promise<EffectivePolicy> {
+    const site = await this.prisma.site.findUnique({ where: { id: siteId }, include: { policy: true } })
+    return effectivePolicy(site?.policy)
+  }
+
+  async voucher(code: string): Promise<VoucherSnapshot | null> {
+    const rows = await this.prisma.$queryRaw<
+      { id: number; code: string; siteId: number | null; minutes: number | null; usedSeconds: number; maxDevices: number; validUntil: Date | null; revokedAt: Date | null; devices: string[] | null; open: string[] | null }[]
+    >`SELECT v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices", v."validUntil", v."revokedAt",
+        COALESCE((SELECT array_agg(d.mac ORDER BY vd."firstAt") FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id), '{}') AS devices,
+        (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId" WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open
+      FROM "Voucher" v WHERE v.code = ${code}`
+    const r = rows[0]
+    if (!r) return null
+    const { open, ...rest } = r
+    return { ...rest, devices: r.devices ?? [], openDevices: open ?? [] }
+  }
+
+  async credential(username: string): Promise<CredentialState | null> {
+    const c = await this.prisma.credential.findUnique({ where: { username }, include: { device: { select: { mac: true } } } })
+    if (!c) return null
+    return {
+      id: c.id,
+      username: c.username,
+      password: this.secrets.decrypt(c.passwordEnc),
+      deviceMac: c.device.mac,
+      deviceId: c.deviceId,
+      nasId: c.nasId,
+      siteId: c.siteId,
+      method: c.method,
+      voucherId: c.voucherId,
+      expiresAt: c.expiresAt,
+      usedAt: c.usedAt,
+    }
+  }
+
+  /** Usage this local day and month, consent, and open sessions of a device, in one query. */
+  async device(mac: string, now: Date): Promise<DeviceSnapshot> {
+    const day = localDay(now, this.timeZone)
+    const month = localMonthStart(now, this.timeZone)
+    const rows = await this.prisma.$queryRaw<
+      { id: number; daySeconds: number; dayOctets: bigint; monthSeconds: number; monthOctets: bigint; consentUntil: Date | null; open: number }[]
+    >`SELECT d.id,
+        COALESCE((SELECT sum(u.seconds) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day = ${day}::date), 0)::int AS "daySeconds",
+        COALESCE((SELECT sum(u.octets) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day = ${day}::date), 0)::bigint AS "dayOctets",
+        COALESCE((SELECT sum(u.seconds) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day >= ${month}::date), 0)::int AS "monthSeconds",
+        COALESCE((SELECT sum(u.octets) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day >= ${month}::date), 0)::bigint AS "monthOctets",
+        (SELECT max(c."expiresAt") FROM "Consent" c WHERE c."deviceId" = d.id) AS "consentUntil",
+        (SELECT count(*)::int FROM "Session" s WHERE s."deviceId" = d.id AND s."stoppedAt" IS NULL) AS open
+      FROM "Device" d WHERE d.mac = ${mac}`
+    const r = rows[0]
+    if (!r) return { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: null, openSessions: 0 }
+    return {
+      deviceId: r.id,
+      usage: { daySeconds: r.daySeconds, dayOctets: BigInt(r.dayOctets), monthSeconds: r.monthSeconds, monthOctets: BigInt(r.monthOctets) },
+      consentUntil: r.consentUntil,
+      openSessions: r.open,
+    }
+  }
+
+  /**
+   * Records that a device used a voucher, unless its device places are taken,
+   * in one statement. The places are numbered (VoucherDevice.slot, unique per
+   * voucher): of two new devices racing for the last place, one insert
+   * conflicts and that device is refused.
+   */
+  async bindVoucherDevice(voucherId: number, mac: string, maxDevices: number): Promise<{ bound: boolean; deviceId: number }> {
+    const rows = await this.prisma.$queryRaw<{ deviceId: number; bound: boolean }[]>`
+      WITH d AS (
+        INSERT INTO "Device" (mac, "firstSeenAt", "lastSeenAt") VALUES (${mac}, now(), now())
+        ON CONFLICT (mac) DO UPDATE SET "lastSeenAt" = EXCLUDED."lastSeenAt" RETURNING id),
+      cur AS (
+        SELECT count(*)::int AS n, COALESCE(bool_or(vd."deviceId" = (SELECT id FROM d)), false) AS mine
+        FROM "VoucherDevice" vd WHERE vd."voucherId" = ${voucherId}),
+      ins AS (
+        INSERT INTO "VoucherDevice" ("voucherId", "deviceId", "slot", "firstAt")
+        SELECT ${voucherId}, d.id, cur.n + 1, now() FROM d, cur WHERE NOT cur.mine AND cur.n < ${maxDevices}
+        ON CONFLICT DO NOTHING RETURNING "deviceId"),
+      first AS (
+        UPDATE "Voucher" SET "firstUsedAt" = now() WHERE id = ${voucherId} AND "firstUsedAt" IS NULL AND EXISTS (SELECT 1 FROM ins) RETURNING id)
+      SELECT (SELECT id FROM d) AS "deviceId", (SELECT mine FROM cur) OR EXISTS (SELECT 1 FROM ins) AS bound`
+    const r = rows[0]!
+    return { bound: r.bound, deviceId: r.deviceId }
+  }
+
+  async markCredentialUsed(id: number, now: Date): Promise<void> {
+    await this.prisma.credential.updateMany({ where: { id, usedAt: null }, data: { usedAt: now } })
+  }
+
+  /** The device row for a MAC, created on first sight (MAC authentication of a device never seen has no consent anyway). */
+  async deviceId(mac: string): Promise<number> {
+    const d = await this.prisma.device.upsert({ where: { mac }, create: { mac }, update: {}, select: { id: true } })
+    return d.id
+  }
+}

@@ -1,0 +1,80 @@
+// Access-Request: check the packet's own integrity (Message-Authenticator),
+// turn PAP or CHAP into a password proof, let core decide, and answer with
+// the grant in the NAS's attributes or a reason in words.
+import type { AuthCache } from '../core/auth/cache.js'
+import { authorize } from '../core/auth/authorize.js'
+import type { PasswordProof } from '../core/auth/types.js'
+import type { Logger } from '../core/logger.js'
+import { canonicalMac } from '../core/mac.js'
+import { AcceptLog } from './accepts.js'
+import type { AuthStats } from './auth-stats.js'
+import type { NasClient } from './clients.js'
+import { Code, encodeResponse, getAttr, getRaw, unhidePassword, verifyMessageAuthenticator, type Packet } from './codec/index.js'
+import type { DropReason, RadiusMetrics } from './metrics.js'
+import { chapProof, papProof } from './proof.js'
+import { acceptAttributes, rejectAttributes } from './replies.js'
+
+export type Outcome = { reply: Buffer } | { drop: DropReason }
+
+export interface AccessDeps {
+  cache: AuthCache
+  accepts: AcceptLog
+  stats: AuthStats
+  metrics: RadiusMetrics
+  log: Logger
+}
+
+/**
+ * BlastRADIUS (CVE-2024-3596): an Access-Request without a valid
+ * Message-Authenticator is dropped, unless an admin deliberately allowed
+ * that NAS to omit it. A wrong one is always dropped, as is any EAP request
+ * without one (RFC 3579 §3.2).
+ */
+export function checkRequestIntegrity(p: Packet, nas: NasClient): DropReason | undefined {
+  const ma = verifyMessageAuthenticator(p.raw, nas.secret)
+  if (ma === 'invalid') return 'bad_message_authenticator'
+  if (ma === 'missing' && (!nas.allowMissingMessageAuthenticator || getRaw(p, 'EAP-Message'))) return 'missing_message_authenticator'
+  return undefined
+}
+
+function passwordProof(p: Packet, nas: NasClient): PasswordProof | undefined {
+  const hidden = getRaw(p, 'User-Password')
+  if (hidden) {
+    const clear = unhidePassword(hidden, nas.secret, p.authenticator)
+    return clear ? papProof(clear) : undefined
+  }
+  const chap = getRaw(p, 'CHAP-Password')
+  if (chap && chap.length === 17) return chapProof(chap, getRaw(p, 'CHAP-Challenge') ?? p.authenticator)
+  return undefined
+}
+
+export async function handleAccessRequest(p: Packet, nas: NasClient, deps: AccessDeps): Promise<Outcome> {
+  const integrity = checkRequestIntegrity(p, nas)
+  if (integrity) return { drop: integrity }
+  const now = new Date()
+  const username = getAttr(p, 'User-Name')
+  const proof = passwordProof(p, nas)
+  const calling = getAttr(p, 'Calling-Station-Id')
+  const mac = typeof calling === 'string' ? canonicalMac(calling) : undefined
+
+  const decision =
+    typeof username === 'string' && username && proof
+      ? await authorize({ username, proof, mac, nas: { id: nas.id, siteId: nas.siteId, vendor: nas.vendor }, now }, deps.cache)
+      : ({ accept: false, reason: typeof username === 'string' && username ? 'wrong_password' : 'unknown_user', siteId: nas.siteId } as const)
+
+  if (decision.accept) {
+    deps.accepts.remember(AcceptLog.key(nas.id, username as string, mac), {
+      method: decision.method,
+      voucherId: decision.voucherId,
+      deviceId: decision.deviceId,
+      at: now.getTime(),
+    })
+    deps.stats.count(nas.siteId, now, 'accept', decision.method)
+    deps.metrics.access.inc({ result: 'accept', reason: decision.method })
+    return { reply: encodeResponse(p, Code.AccessAccept, acceptAttributes(decision.grant, nas), nas.secret) }
+  }
+  deps.stats.count(nas.siteId, now, 'reject', decision.reason)
+  deps.metrics.access.inc({ result: 'reject', reason: decision.reason })
+  deps.log.debug({ nas: nas.name, reason: decision.reason }, 'access rejected')
+  return { reply: encodeResponse(p, Code.AccessReject, rejectAttributes(decision.reason, nas), nas.secret) }
+}

@@ -1,0 +1,131 @@
+// Group commit for accounting: records that arrive while a transaction is
+// committing wait and go together in the next one, so throughput does not
+// fall to one commit per packet — and each packet is acknowledged only after
+// the transaction holding it has committed.
+import type pg from 'pg'
+import { applyAccounting, type SessionChange, utcTimestamp } from '../core/accounting/apply.js'
+import type { AccountingRecord } from '../core/accounting/record.js'
+import type { Logger } from '../core/logger.js'
+import type { RadiusMetrics } from './metrics.js'
+
+type Task =
+  | { kind: 'record'; record: AccountingRecord; resolve: () => void; reject: (err: Error) => void }
+  | { kind: 'close-nas'; nasId: number; at: Date; resolve: (closed: number) => void; reject: (err: Error) => void }
+
+export const MAX_BATCH = 2000
+
+export class AccountingWriter {
+  #queue: Task[] = []
+  #running: Promise<void> | undefined
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly timeZone: string,
+    private readonly metrics: RadiusMetrics,
+    private readonly log: Logger,
+    private readonly onCommitted: (changes: SessionChange[], records: AccountingRecord[]) => void,
+  ) {}
+
+  /** Resolves once the record is committed; rejects if it could not be stored. */
+  store(record: AccountingRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ kind: 'record', record, resolve, reject })
+      this.#kick()
+    })
+  }
+
+  /** Accounting-On/Off: closes the NAS's open sessions, in order with the records before it. */
+  closeNasSessions(nasId: number, at: Date): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ kind: 'close-nas', nasId, at, resolve, reject })
+      this.#kick()
+    })
+  }
+
+  /** Waits for everything queued to be stored. */
+  async drain(): Promise<void> {
+    while (this.#running) await this.#running
+  }
+
+  #kick() {
+    this.#running ??= this.#run().finally(() => {
+      this.#running = undefined
+      if (this.#queue.length) this.#kick()
+    })
+  }
+
+  async #run() {
+    while (this.#queue.length) {
+      const head = this.#queue[0]!
+      if (head.kind === 'close-nas') {
+        this.#queue.shift()
+        await this.#closeNas(head)
+        continue
+      }
+      let n = 0
+      while (n < this.#queue.length && n < MAX_BATCH && this.#queue[n]!.kind === 'record') n++
+      const batch = this.#queue.splice(0, n) as Extract<Task, { kind: 'record' }>[]
+      await this.#commit(batch)
+    }
+  }
+
+  async #transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  async #commit(batch: Extract<Task, { kind: 'record' }>[]) {
+    const records = batch.map((t) => t.record)
+    const started = performance.now()
+    try {
+      const changes = await this.#transaction((c) => applyAccounting(c, records, this.timeZone))
+      this.metrics.acctBatch.observe(records.length)
+      this.metrics.acctCommitSeconds.observe((performance.now() - started) / 1000)
+      for (const t of batch) t.resolve()
+      this.#notify(changes, records)
+    } catch (err) {
+      if (batch.length === 1) {
+        this.log.error({ err, nasId: batch[0]!.record.nasId }, 'could not store an accounting record')
+        batch[0]!.reject(err as Error)
+        return
+      }
+      // One bad record must not keep the others from being stored: store them one by one.
+      this.log.warn({ err, records: batch.length }, 'accounting batch failed; storing its records one by one')
+      for (const t of batch) await this.#commit([t])
+    }
+  }
+
+  #notify(changes: SessionChange[], records: AccountingRecord[]) {
+    try {
+      this.onCommitted(changes, records)
+    } catch (err) {
+      this.log.error({ err }, 'after-commit step failed')
+    }
+  }
+
+  async #closeNas(task: Extract<Task, { kind: 'close-nas' }>) {
+    try {
+      const closed = await this.#transaction(async (c) => {
+        const res = await c.query(
+          `UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
+           WHERE "nasId" = $1 AND "stoppedAt" IS NULL`,
+          [task.nasId, utcTimestamp(task.at)],
+        )
+        return res.rowCount ?? 0
+      })
+      task.resolve(closed)
+    } catch (err) {
+      task.reject(err as Error)
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// Access-Accept and Access-Reject counts per site, hour, result and reason,
+// added up in memory and written every few seconds: statistics must not put
+// a database write on every login.
+import type { PrismaClient } from '../core/db/generated/client.js'
+import { hourOf } from '../core/auth/periods.js'
+import type { Logger } from '../core/logger.js'
+
+export class AuthStats {
+  #pending = new Map<string, { siteId: number; hour: Date; result: string; reason: string; count: number }>()
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly log: Logger,
+  ) {}
+
+  count(siteId: number, at: Date, result: 'accept' | 'reject', reason: string, n = 1) {
+    const hour = hourOf(at)
+    const key = `${siteId}|${hour.getTime()}|${result}|${reason}`
+    const e = this.#pending.get(key)
+    if (e) e.count += n
+    else this.#pending.set(key, { siteId, hour, result, reason, count: n })
+  }
+
+  async flush(): Promise<void> {
+    if (!this.#pending.size) return
+    const batch = [...this.#pending.values()]
+    this.#pending = new Map()
+    try {
+      await this.prisma.$transaction(
+        batch.map((e) =>
+          this.prisma.authHourly.upsert({
+            where: { siteId_hour_result_reason: { siteId: e.siteId, hour: e.hour, result: e.result, reason: e.reason } },
+            create: e,
+            update: { count: { increment: e.count } },
+          }),
+        ),
+      )
+    } catch (err) {
+      // Put them back: they are counted at the next flush.
+      for (const e of batch) this.count(e.siteId, e.hour, e.result as 'accept' | 'reject', e.reason, e.count)
+      this.log.warn({ err }, 'could not store login statistics; will retry')
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export type DropReason =
+  | 'too_long'
+  | 'too_short'
+  | 'length_mismatch'
+  | 'bad_attribute_length'
+  | 'unknown_client'
+  | 'unexpected_code'
+  | 'missing_message_authenticator'
+  | 'bad_message_authenticator'
+  | 'bad_authenticator'
+  | 'bad_request'
+  | 'duplicate_in_progress'
+  | 'store_failed'
+  | 'internal_error'
+
+export interface RadiusMetrics {
+  received: Counter<'code'>
+  dropped: Counter<'reason'>
+  duplicates: Counter<string>
+  access: Counter<'result' | 'reason'>
+  accounting: Counter<'status'>
+  authSeconds: Histogram<string>
+  acctBatch: Histogram<string>
+  acctCommitSeconds: Histogram<string>
+  coa: Counter<'kind' | 'outcome'>
+  nasClients: Gauge<string>
+  openSessions: Gauge<string>
+}
+
+export function radiusMetrics(registry: Registry): RadiusMetrics {
+  const existing = registry.getSingleMetric('citywifi_radius_packets_received_total')
+  if (existing) throw new Error('RADIUS metrics are already registered in this registry')
+  return {
+    received: new Counter({ name: 'citywifi_radius_packets_received_total', help: 'RADIUS packets received, by code', labelNames: ['code'], registers: [registry] }),
+    dropped: new Counter({ name: 'citywifi_radius_packets_dropped_total', help: 'RADIUS packets dropped without an answer, by reason', labelNames: ['reason'], registers: [registry] }),
+    duplicates: new Counter({ name: 'citywifi_radius_duplicates_total', help: 'Retransmissions answered from the duplicate cache', registers: [registry] }),
+    access: new Counter({ name: 'citywifi_radius_access_total', help: 'Access-Request decisions', labelNames: ['result', 'reason'], registers: [registry] }),
+    accounting: new Counter({ name: 'citywifi_radius_accounting_records_total', help: 'Accounting records stored and acknowledged', labelNames: ['status'], registers: [registry] }),
+    authSeconds: new Histogram({
+      name: 'citywifi_radius_access_duration_seconds',
+      help: 'Time from an Access-Request to its answer',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    acctBatch: new Histogram({ name: 'citywifi_radius_accounting_batch_records', help: 'Records per accounting commit', buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000], registers: [registry] }),
+    acctCommitSeconds: new Histogram({
+      name: 'citywifi_radius_accounting_commit_seconds',
+      help: 'Time to store one accounting batch',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    coa: new Counter({ name: 'citywifi_radius_coa_total', help: 'Disconnect and CoA requests sent to NAS, by outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    nasClients: new Gauge({ name: 'citywifi_radius_nas_clients', help: 'Registered NAS clients', registers: [registry] }),
+    openSessions: new Gauge({ name: 'citywifi_radius_open_sessions', help: 'Accounting sessions not yet stopped', registers: [registry] }),
+  }
+}

@@ -1,0 +1,157 @@
+// The listen layer: UDP sockets, the NAS lookup by source address, duplicate
+// detection and the first structural checks. What a packet means is decided
+// in access.ts, accounting.ts and status.ts; every packet that gets no answer
+// is counted by reason and never stops the server.
+import dgram from 'node:dgram'
+import { isIP } from 'node:net'
+import { ListenError, listenErrorMessage } from '../core/context.js'
+import type { Logger } from '../core/logger.js'
+import type { Outcome } from './access.js'
+import type { NasClient, NasRegistry } from './clients.js'
+import { Code, codeName, decodePacket, DecodeError, MAX_PACKET_LENGTH, type Packet } from './codec/index.js'
+import { DuplicateCache } from './duplicates.js'
+import type { DropReason, RadiusMetrics } from './metrics.js'
+
+export type Port = 'auth' | 'acct'
+
+export interface Handlers {
+  access(p: Packet, nas: NasClient): Promise<Outcome>
+  accounting(p: Packet, nas: NasClient, source: string): Promise<Outcome>
+  status(p: Packet, nas: NasClient, port: Port): Outcome
+  /** Any valid packet from a NAS: it is alive. */
+  seen(nas: NasClient): void
+}
+
+// Which codes each port takes (RFC 2865, 2866, 5997).
+const ACCEPTED: Record<Port, ReadonlySet<number>> = {
+  auth: new Set([Code.AccessRequest, Code.StatusServer]),
+  acct: new Set([Code.AccountingRequest, Code.StatusServer]),
+}
+
+const UNKNOWN_LOG_INTERVAL_MS = 60_000
+
+// A burst (every access point of a square re-authenticating after a power
+// cut) must wait in the kernel, not be dropped there; the kernel caps it at
+// net.core.rmem_max.
+const RECEIVE_BUFFER = 4 * 1024 * 1024
+
+export function bindUdp(host: string, port: number, what: string): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: RECEIVE_BUFFER })
+    socket.once('error', (err) => {
+      socket.close()
+      reject(new ListenError(listenErrorMessage(err as NodeJS.ErrnoException, what, host, port)))
+    })
+    socket.bind({ address: host === 'localhost' ? '127.0.0.1' : host, port, exclusive: true }, () => {
+      socket.removeAllListeners('error')
+      resolve(socket)
+    })
+  })
+}
+
+export class RadiusServer {
+  readonly duplicates = new DuplicateCache()
+  readonly #unknownLogged = new Map<string, number>()
+  #inFlight = 0
+  #idle: (() => void) | undefined
+  #closing = false
+
+  constructor(
+    private readonly registry: NasRegistry,
+    private readonly handlers: Handlers,
+    private readonly metrics: RadiusMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  attach(socket: dgram.Socket, port: Port): void {
+    socket.on('message', (msg, rinfo) => {
+      if (this.#closing) return
+      this.#inFlight++
+      this.#receive(socket, port, msg, rinfo)
+        .catch((err) => {
+          this.metrics.dropped.inc({ reason: 'internal_error' })
+          this.log.error({ err }, 'packet handling failed')
+        })
+        .finally(() => {
+          if (--this.#inFlight === 0) this.#idle?.()
+        })
+    })
+    socket.on('error', (err) => this.log.error({ err, port }, 'RADIUS socket error'))
+  }
+
+  #drop(reason: DropReason, detail: Record<string, unknown>): void {
+    this.metrics.dropped.inc({ reason })
+    this.log.debug({ reason, ...detail }, 'packet dropped')
+  }
+
+  async #receive(socket: dgram.Socket, port: Port, msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
+    const source = rinfo.address
+    if (msg.length > MAX_PACKET_LENGTH) return this.#drop('too_long', { source, length: msg.length })
+    const nas = this.registry.match(source)
+    if (!nas) {
+      this.metrics.dropped.inc({ reason: 'unknown_client' })
+      // At most one line a minute per source: a misconfigured AP must not flood the log.
+      const last = this.#unknownLogged.get(source) ?? 0
+      const now = Date.now()
+      if (now - last >= UNKNOWN_LOG_INTERVAL_MS) {
+        this.#unknownLogged.set(source, now)
+        if (this.#unknownLogged.size > 10_000) this.#unknownLogged.clear()
+        this.log.warn({ source, port }, 'packet from an unknown address dropped (register it with `citywifi nas add`)')
+      }
+      return
+    }
+    let packet: Packet
+    try {
+      packet = decodePacket(msg)
+    } catch (err) {
+      if (err instanceof DecodeError) return this.#drop(err.reason, { source, nas: nas.name })
+      throw err
+    }
+    this.metrics.received.inc({ code: codeName(packet.code) })
+    if (!ACCEPTED[port].has(packet.code)) return this.#drop('unexpected_code', { source, code: packet.code, port })
+
+    if (packet.code === Code.StatusServer) {
+      const outcome = this.handlers.status(packet, nas, port)
+      if ('drop' in outcome) return this.#drop(outcome.drop, { source, nas: nas.name })
+      this.handlers.seen(nas)
+      socket.send(outcome.reply, rinfo.port, rinfo.address)
+      return
+    }
+
+    const key = DuplicateCache.key(source, rinfo.port, msg)
+    const cached = this.duplicates.check(key, Date.now())
+    if (cached === null) return this.#drop('duplicate_in_progress', { source, nas: nas.name })
+    if (cached) {
+      this.metrics.duplicates.inc()
+      socket.send(cached, rinfo.port, rinfo.address)
+      return
+    }
+    let outcome: Outcome
+    const started = performance.now()
+    try {
+      if (packet.code === Code.AccessRequest) {
+        outcome = await this.handlers.access(packet, nas)
+        this.metrics.authSeconds.observe((performance.now() - started) / 1000)
+      } else {
+        outcome = await this.handlers.accounting(packet, nas, source)
+      }
+    } catch (err) {
+      this.duplicates.settle(key, null, Date.now())
+      throw err
+    }
+    if ('drop' in outcome) {
+      this.duplicates.settle(key, null, Date.now())
+      return this.#drop(outcome.drop, { source, nas: nas.name, code: packet.code })
+    }
+    this.duplicates.settle(key, outcome.reply, Date.now())
+    this.handlers.seen(nas)
+    socket.send(outcome.reply, rinfo.port, rinfo.address)
+  }
+
+  /** Stops taking packets and waits for those being handled (an accounting commit, say). */
+  async close(): Promise<void> {
+    this.#closing = true
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
+    this.duplicates.close()
+  }
+}
