@@ -32,6 +32,16 @@ const httpUrl = z
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+// An SMS gateway URL may hold placeholders ({to}, {text} …) filled per message.
+const httpUrlTemplate = z.string().refine((v) => {
+  try {
+    const u = new URL(v.replace(/\{[a-z_]+\}/g, 'x'))
+    return u.protocol === 'http:' || u.protocol === 'https:'
+  } catch {
+    return false
+  }
+}, 'an http:// or https:// URL (placeholders {to}, {to_local}, {text}, {sender} allowed)')
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -67,9 +77,37 @@ const schema = z.object({
     .string()
     .refine((v) => /^[0-9a-fA-F]{64}$/.test(v), '64 hexadecimal characters (32 random bytes, e.g. from `openssl rand -hex 32`)')
     .optional(),
+  // The portal's SMS gateway for phone verification (docs/portal.md).
+  PORTAL_SMS_GATEWAY: z.enum(['console', 'http'], { message: 'console or http' }).default('console'),
+  PORTAL_SMS_URL: httpUrlTemplate.optional(),
+  PORTAL_SMS_METHOD: z.enum(['GET', 'POST'], { message: 'GET or POST' }).default('POST'),
+  PORTAL_SMS_BODY: z.string().default('to={to}&text={text}&sender={sender}'),
+  PORTAL_SMS_CONTENT_TYPE: z.string().min(3, 'a media type').default('application/x-www-form-urlencoded'),
+  PORTAL_SMS_USERNAME: z.string().optional(),
+  PORTAL_SMS_PASSWORD: z.string().optional(),
+  PORTAL_SMS_TOKEN: z.string().optional(),
+  PORTAL_SMS_SENDER: z.string().max(11, 'at most 11 characters (an SMS brand name)').default('CITYWIFI'),
+  PORTAL_SMS_TIMEOUT_MS: z
+    .string()
+    .default('10000')
+    .refine((v) => /^\d{3,6}$/.test(v), 'milliseconds from 100 to 999999')
+    .transform(Number),
 })
 
 export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface SmsConfig {
+  gateway: 'console' | 'http'
+  url: string | undefined
+  method: 'GET' | 'POST'
+  body: string
+  contentType: string
+  username: string | undefined
+  password: string | undefined
+  token: string | undefined
+  sender: string
+  timeoutMs: number
+}
 
 export interface Config {
   databaseUrl: string | undefined
@@ -84,6 +122,7 @@ export interface Config {
   seedDemo: boolean
   timeZone: string
   secretKeyHex: string | undefined
+  sms: SmsConfig
 }
 
 export class ConfigError extends Error {
@@ -94,8 +133,10 @@ export class ConfigError extends Error {
 }
 
 // Shown in error lines: a URL's password never reaches the terminal or a log.
+const HIDDEN = new Set(['CITYWIFI_SECRET_KEY', 'PORTAL_SMS_PASSWORD', 'PORTAL_SMS_TOKEN'])
+
 function shown(name: string, value: string): string {
-  if (name === 'CITYWIFI_SECRET_KEY') return '(hidden)'
+  if (HIDDEN.has(name)) return '(hidden)'
   if (name === 'DATABASE_URL') return value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
   return value
 }
@@ -116,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(lines)
   }
   const e = parsed.data
+  if (e.PORTAL_SMS_GATEWAY === 'http' && !e.PORTAL_SMS_URL) {
+    throw new ConfigError(['PORTAL_SMS_URL is not set: PORTAL_SMS_GATEWAY=http needs the gateway URL (with {to} and {text} placeholders)'])
+  }
   const dataDir = path.resolve(e.CITYWIFI_DATA_DIR)
   const publicHost = e.LISTEN_HOST === '0.0.0.0' || e.LISTEN_HOST === '::' ? '127.0.0.1' : e.LISTEN_HOST
   const defaultPublic = `http://${isIP(publicHost) === 6 ? `[${publicHost}]` : publicHost}:${e.PORTAL_PORT}`
@@ -132,5 +176,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.CITYWIFI_SEED_DEMO,
     timeZone: e.CITYWIFI_TIMEZONE,
     secretKeyHex: e.CITYWIFI_SECRET_KEY,
+    sms: {
+      gateway: e.PORTAL_SMS_GATEWAY,
+      url: e.PORTAL_SMS_URL,
+      method: e.PORTAL_SMS_METHOD,
+      body: e.PORTAL_SMS_BODY,
+      contentType: e.PORTAL_SMS_CONTENT_TYPE,
+      username: e.PORTAL_SMS_USERNAME,
+      password: e.PORTAL_SMS_PASSWORD,
+      token: e.PORTAL_SMS_TOKEN,
+      sender: e.PORTAL_SMS_SENDER,
+      timeoutMs: e.PORTAL_SMS_TIMEOUT_MS,
+    },
   }
 }

@@ -76,7 +76,8 @@ export class AuthStore {
         COALESCE((SELECT sum(u.octets) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day = ${day}::date), 0)::bigint AS "dayOctets",
         COALESCE((SELECT sum(u.seconds) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day >= ${month}::date), 0)::int AS "monthSeconds",
         COALESCE((SELECT sum(u.octets) FROM "DeviceUsageDaily" u WHERE u."deviceId" = d.id AND u.day >= ${month}::date), 0)::bigint AS "monthOctets",
-        (SELECT max(c."expiresAt") FROM "Consent" c WHERE c."deviceId" = d.id) AS "consentUntil",
+        -- A voucher login's consent does not let the device in by MAC once the voucher is spent.
+        (SELECT max(c."expiresAt") FROM "Consent" c WHERE c."deviceId" = d.id AND c.method <> 'voucher') AS "consentUntil",
         (SELECT count(*)::int FROM "Session" s WHERE s."deviceId" = d.id AND s."stoppedAt" IS NULL) AS open
       FROM "Device" d WHERE d.mac = ${mac}`
     const r = rows[0]

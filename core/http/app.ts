@@ -1,16 +1,20 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { Logger } from '../logger.js'
 
+// The path only: NAS redirects carry the client's MAC and IP in the query
+// string (openNDS even base64-encoded), which logs must not keep.
+const pathOf = (request: FastifyRequest) => request.url.split('?', 1)[0]
+
 // Request lines at debug level: a busy portal at info would log every phone's
 // every request. Failures stay at error.
 class QuietRequests extends LogController {
   override incomingRequest(request: FastifyRequest) {
-    request.log.debug({ method: request.method, url: request.url }, 'incoming request')
+    request.log.debug({ method: request.method, path: pathOf(request) }, 'incoming request')
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
-    if (error) reply.log.error({ err: error, url: request.url, statusCode: reply.statusCode }, 'request failed')
-    else reply.log.debug({ url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed')
+    if (error) reply.log.error({ err: error, path: pathOf(request), statusCode: reply.statusCode }, 'request failed')
+    else reply.log.debug({ path: pathOf(request), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed')
   }
 }
 

@@ -1,0 +1,37 @@
+// Chromium behind a fake openNDS (FAS secure level 1): the portal sends the
+// browser to opennds_auth with tok = SHA-256(hid ‖ faskey); the gateway
+// opens only for the right token; openNDS has no RADIUS, so the portal
+// records the session and closes it on log-out.
+import t from 'tap'
+import { FakeOpenNds } from '../fakes/opennds.js'
+import { dbKinds } from '../helpers/databases.js'
+import { launchBrowser, phone, startStack } from './stack.js'
+
+const browserP = launchBrowser()
+t.teardown(async () => (await browserP).close())
+const FAS_KEY = 'c775e7b757ede630cd0aa1113bd1026'
+
+for (const kind of dbKinds()) {
+  t.test(`${kind}: openNDS — click-through, the portal's own session record, log out`, async (t) => {
+    const s = await startStack(t, kind, { vendor: 'opennds', uamSecret: FAS_KEY, nasName: 'quan5-nds' })
+    const nds = await new FakeOpenNds({ portalUrl: s.portalUrl, gatewayName: 'quan5-nds', fasKey: FAS_KEY, clientMac: 'aa:bb:cc:00:03:01' }).start()
+    t.teardown(() => nds.close())
+    const { page } = await phone(t, await browserP)
+    await page.goto(`${nds.url}/bao-chi`)
+    await page.getByRole('button', { name: 'Kết nối miễn phí' }).click()
+    await page.getByTestId('success').waitFor()
+    t.ok(nds.online, 'the gateway accepted the token')
+    t.equal(nds.badTokens, 0)
+    const session = await s.ctx.db.prisma.session.findFirstOrThrow({ include: { device: true } })
+    t.equal(session.device?.mac, 'AA-BB-CC-00-03-01')
+    t.equal(session.stoppedAt, null)
+
+    await page.getByTestId('status-link').click()
+    await page.getByTestId('time-left').waitFor()
+    t.match(await page.getByTestId('time-left').textContent(), /phút/, 'time left from the recorded session')
+    await page.getByRole('button', { name: 'Đăng xuất' }).click()
+    await page.getByTestId('denied').waitFor()
+    t.notOk(nds.online, 'logged out at the gateway')
+    t.ok((await s.ctx.db.prisma.session.findFirstOrThrow()).stoppedAt, 'and the portal closed its record')
+  })
+}
