@@ -3,13 +3,11 @@ import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../core/context.js'
 import { createHttpApp } from '../core/http/app.js'
 import { healthRoutes } from '../core/http/health.js'
+import { metricsRoutes } from '../core/http/metrics.js'
 
 export async function buildAdmin(ctx: AppContext): Promise<FastifyInstance> {
-  const app = createHttpApp(ctx.log)
+  const app = createHttpApp(ctx.log, ctx.config.trustProxy)
   await app.register(healthRoutes, { db: ctx.db, service: 'admin' })
-  app.get('/metrics', { schema: { response: { 200: { type: 'string' } } }, logLevel: 'warn' }, async (_req, res) => {
-    res.header('content-type', ctx.metrics.contentType)
-    return ctx.metrics.metrics()
-  })
+  await app.register(metricsRoutes, { registry: ctx.metrics })
   return app
 }

@@ -77,6 +77,18 @@ const schema = z.object({
     .string()
     .refine((v) => /^[0-9a-fA-F]{64}$/.test(v), '64 hexadecimal characters (32 random bytes, e.g. from `openssl rand -hex 32`)')
     .optional(),
+  TRUST_PROXY: z
+    .string()
+    .default('127.0.0.1,::1')
+    .refine(
+      (v) => v.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()) && isIP(a.trim().split('/')[0]!) !== 0),
+      'a comma-separated list of proxy addresses or networks, such as 127.0.0.1,10.0.0.0/8',
+    ),
+  METRICS_PORT: z
+    .string()
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'a port number from 0 to 65535')
+    .transform(Number)
+    .optional(),
   // The portal's SMS gateway for phone verification (docs/portal.md).
   PORTAL_SMS_GATEWAY: z.enum(['console', 'http'], { message: 'console or http' }).default('console'),
   PORTAL_SMS_URL: httpUrlTemplate.optional(),
@@ -122,6 +134,10 @@ export interface Config {
   seedDemo: boolean
   timeZone: string
   secretKeyHex: string | undefined
+  /** Proxies whose X-Forwarded-For is believed (the TLS proxy in front of the portal and admin). */
+  trustProxy: string[]
+  /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
+  metricsPort: number | undefined
   sms: SmsConfig
 }
 
@@ -176,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.CITYWIFI_SEED_DEMO,
     timeZone: e.CITYWIFI_TIMEZONE,
     secretKeyHex: e.CITYWIFI_SECRET_KEY,
+    trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
+    metricsPort: e.METRICS_PORT,
     sms: {
       gateway: e.PORTAL_SMS_GATEWAY,
       url: e.PORTAL_SMS_URL,

@@ -23,7 +23,7 @@ declare module 'fastify' {
 
 export async function buildPortal(ctx: AppContext, options: PortalOptions = {}): Promise<FastifyInstance> {
   // Phones on weak links: give up on a stalled request instead of holding it.
-  const app = createHttpApp(ctx.log, { requestTimeout: 30_000, bodyLimit: 16 * 1024 })
+  const app = createHttpApp(ctx.log, ctx.config.trustProxy, { requestTimeout: 30_000, bodyLimit: 16 * 1024 })
   const portal = new Portal(ctx, options)
   app.decorate('portal', portal)
 

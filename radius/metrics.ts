@@ -26,6 +26,7 @@ export interface RadiusMetrics {
   acctCommitSeconds: Histogram<string>
   coa: Counter<'kind' | 'outcome'>
   nasClients: Gauge<string>
+  nasLastSeen: Gauge<'nas'>
   openSessions: Gauge<string>
 }
 
@@ -53,6 +54,12 @@ export function radiusMetrics(registry: Registry): RadiusMetrics {
     }),
     coa: new Counter({ name: 'citywifi_radius_coa_total', help: 'Disconnect and CoA requests sent to NAS, by outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
     nasClients: new Gauge({ name: 'citywifi_radius_nas_clients', help: 'Registered NAS clients', registers: [registry] }),
+    nasLastSeen: new Gauge({
+      name: 'citywifi_radius_nas_last_seen_timestamp_seconds',
+      help: 'When a valid packet last came from this NAS (Unix time), as of the last periodic job',
+      labelNames: ['nas'],
+      registers: [registry],
+    }),
     openSessions: new Gauge({ name: 'citywifi_radius_open_sessions', help: 'Accounting sessions not yet stopped', registers: [registry] }),
   }
 }

@@ -86,6 +86,10 @@ export async function startRadius(base: AppContext, options: RadiusOptions = {})
     const now = new Date()
     const flushSeen = new Map(seen)
     seen.clear()
+    for (const [id, at] of flushSeen) {
+      const nas = registry.byId(id)
+      if (nas) metrics.nasLastSeen.set({ nas: nas.name }, at.getTime() / 1000)
+    }
     await markNasSeen(prisma, flushSeen)
     await stats.flush()
     const stale = await closeStaleSessions(prisma, now)

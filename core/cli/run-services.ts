@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js'
 import type { AppContext, RunningService, ServiceStarter } from '../context.js'
 import { createLogger, type ServiceName } from '../logger.js'
 import { needsDemo, seedDemo, type DemoCredentials } from '../services/demo.js'
+import { startMetricsServer } from '../http/metrics.js'
 import { printDemoCredentials } from './banner.js'
 import { write } from './output.js'
 
@@ -30,6 +31,7 @@ export async function runServices(names: (keyof ServiceStarters)[], starters: Se
   const running: RunningService[] = []
   try {
     for (const name of names) running.push(await starters[name](ctx))
+    if (!names.includes('admin') && config.metricsPort !== undefined) running.push(await startMetricsServer(ctx, config.metricsPort))
   } catch (err) {
     await Promise.allSettled(running.map((s) => s.close()))
     await ctx.db.close()

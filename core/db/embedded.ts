@@ -12,9 +12,9 @@ import { PROJECT_ROOT } from './migrations.js'
 export const PGLITE_CONF = ['shared_buffers=16MB', 'max_connections=8', 'wal_buffers=1MB', 'maintenance_work_mem=16MB', 'TimeZone=UTC']
 
 /**
- * An empty, already initialised database made by `npm run build` (so at
+ * An empty database, initialised and migrated by `npm run build` (so at
  * install time): copying it takes a fraction of a second where initdb takes
- * five or more. Migrations are applied on top at start as usual.
+ * five or more. Migrations it lacks are applied on top at start as usual.
  */
 export const PGLITE_TEMPLATE = path.join(PROJECT_ROOT, 'dist', 'pglite-template')
 

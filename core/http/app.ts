@@ -18,12 +18,14 @@ class QuietRequests extends LogController {
   }
 }
 
-export function createHttpApp(log: Logger, options: FastifyServerOptions = {}): FastifyInstance {
+export function createHttpApp(log: Logger, trustProxy: string[], options: FastifyServerOptions = {}): FastifyInstance {
   return Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new QuietRequests(),
-    // Behind the nginx TLS proxy of deploy/: the client address is in X-Forwarded-For.
-    trustProxy: true,
+    // Behind the TLS proxy of deploy/nginx the client's address is in
+    // X-Forwarded-For; only from those proxies (TRUST_PROXY), or anyone could
+    // choose the address rate limits and the captive-portal API go by.
+    trustProxy,
     ...options,
   })
 }

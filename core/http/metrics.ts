@@ -1,0 +1,26 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { Registry } from 'prom-client'
+import type { AppContext, RunningService } from '../context.js'
+import { createHttpApp } from './app.js'
+import { healthRoutes } from './health.js'
+import { listenHttp } from './listen.js'
+
+/** GET /metrics: the process's Prometheus registry in the text format. */
+export const metricsRoutes: FastifyPluginAsync<{ registry: Registry }> = async (app, { registry }) => {
+  app.get('/metrics', { schema: { response: { 200: { type: 'string' } } }, logLevel: 'warn' }, async (_req, res) => {
+    res.header('content-type', registry.contentType)
+    return registry.metrics()
+  })
+}
+
+/**
+ * /metrics and /healthz on METRICS_PORT, for a process that runs RADIUS or
+ * the portal without the admin app (which serves /metrics otherwise).
+ */
+export async function startMetricsServer(ctx: AppContext, port: number): Promise<RunningService> {
+  const app = createHttpApp(ctx.log, ctx.config.trustProxy)
+  await app.register(healthRoutes, { db: ctx.db, service: 'metrics' })
+  await app.register(metricsRoutes, { registry: ctx.metrics })
+  const url = await listenHttp(app, ctx.config.listenHost, port, 'the metrics endpoint (METRICS_PORT)')
+  return { name: 'admin', addresses: [`${url}/metrics`], close: () => app.close() }
+}
