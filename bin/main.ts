@@ -3,13 +3,19 @@
 import { main } from '../core/cli/program.js'
 import type { AppContext } from '../core/context.js'
 
-const code = await main(process.argv, {
-  radius: async (ctx: AppContext) => (await import('../radius/service.js')).startRadius(ctx),
-  portal: async (ctx: AppContext) => (await import('../portal/service.js')).startPortal(ctx),
-  admin: async (ctx: AppContext) => (await import('../admin/service.js')).startAdmin(ctx),
-})
-// Services keep the process alive until a signal; commands end here once
-// their output has been written.
-if (code !== 0 || !['start', 'radius', 'portal', 'admin'].includes(process.argv[2] ?? '')) {
-  process.exit(code)
+if (process.argv[2] === 'radius-worker') {
+  // A RADIUS worker process, started by a primary with RADIUS_WORKERS > 1 (radius/cluster.ts).
+  const { runRadiusWorker } = await import('../radius/cluster.js')
+  await runRadiusWorker()
+} else {
+  const code = await main(process.argv, {
+    radius: async (ctx: AppContext) => (await import('../radius/service.js')).startRadius(ctx),
+    portal: async (ctx: AppContext) => (await import('../portal/service.js')).startPortal(ctx),
+    admin: async (ctx: AppContext) => (await import('../admin/service.js')).startAdmin(ctx),
+  })
+  // Services keep the process alive until a signal; commands end here once
+  // their output has been written.
+  if (code !== 0 || !['start', 'radius', 'portal', 'admin'].includes(process.argv[2] ?? '')) {
+    process.exit(code)
+  }
 }

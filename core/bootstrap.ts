@@ -9,5 +9,5 @@ import { SecretBox, loadSecretKey } from './secret-box.js'
 export async function createContext(config: Config, log: Logger, options: Omit<OpenOptions, 'log'>): Promise<AppContext> {
   const secrets = new SecretBox(loadSecretKey(config.dataDir, config.secretKeyHex))
   const db = await openDatabase(config, { ...options, log })
-  return { config, log, db, secrets, metrics: createRegistry(db) }
+  return { config, log, db, secrets, metrics: createRegistry(db), metricSources: [] }
 }

@@ -2,6 +2,7 @@
 // Every name here is a promise to operators (DESIGN.md): change one only with
 // a deprecation path.
 import { isIP } from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -84,6 +85,11 @@ const schema = z.object({
       (v) => v.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()) && isIP(a.trim().split('/')[0]!) !== 0),
       'a comma-separated list of proxy addresses or networks, such as 127.0.0.1,10.0.0.0/8',
     ),
+  RADIUS_WORKERS: z
+    .string()
+    .default('1')
+    .refine((v) => v === 'auto' || (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 64), 'a number of processes from 1 to 64, or auto (one per CPU)')
+    .transform((v) => (v === 'auto' ? os.availableParallelism() : Number(v))),
   METRICS_PORT: z
     .string()
     .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'a port number from 0 to 65535')
@@ -136,6 +142,8 @@ export interface Config {
   secretKeyHex: string | undefined
   /** Proxies whose X-Forwarded-For is believed (the TLS proxy in front of the portal and admin). */
   trustProxy: string[]
+  /** RADIUS worker processes sharing the sockets (1: RADIUS runs in the main process). */
+  radiusWorkers: number
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
@@ -194,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyHex: e.CITYWIFI_SECRET_KEY,
     trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
     metricsPort: e.METRICS_PORT,
+    radiusWorkers: e.RADIUS_WORKERS,
     sms: {
       gateway: e.PORTAL_SMS_GATEWAY,
       url: e.PORTAL_SMS_URL,

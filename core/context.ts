@@ -1,5 +1,5 @@
 // What every service and command of one process shares.
-import type { Registry } from 'prom-client'
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import type { Logger, ServiceName } from './logger.js'
@@ -11,6 +11,8 @@ export interface AppContext {
   db: Database
   secrets: SecretBox
   metrics: Registry
+  /** Metrics of other processes this one speaks for (RADIUS cluster workers): /metrics adds them up. */
+  metricSources: (() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>)[]
 }
 
 /** A service started by `citywifi start` or alone; closing it finishes in-flight work. */

@@ -13,6 +13,7 @@ export function createRegistry(db?: Database): Registry {
       name: 'citywifi_database_up',
       help: '1 when the database answered the last scrape, 0 otherwise',
       registers: [registry],
+      aggregator: 'min',
       async collect() {
         this.set((await db.ping()) ? 1 : 0)
       },

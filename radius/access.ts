@@ -3,7 +3,7 @@
 // the grant in the NAS's attributes or a reason in words.
 import type { AuthCache } from '../core/auth/cache.js'
 import { authorize } from '../core/auth/authorize.js'
-import type { PasswordProof } from '../core/auth/types.js'
+import type { Decision, PasswordProof } from '../core/auth/types.js'
 import type { Logger } from '../core/logger.js'
 import { canonicalMac } from '../core/mac.js'
 import { AcceptLog } from './accepts.js'
@@ -48,33 +48,45 @@ function passwordProof(p: Packet, nas: NasClient): PasswordProof | undefined {
   return undefined
 }
 
-export async function handleAccessRequest(p: Packet, nas: NasClient, deps: AccessDeps): Promise<Outcome> {
-  const integrity = checkRequestIntegrity(p, nas)
-  if (integrity) return { drop: integrity }
-  const now = new Date()
-  const username = getAttr(p, 'User-Name')
-  const proof = passwordProof(p, nas)
-  const calling = getAttr(p, 'Calling-Station-Id')
-  const mac = typeof calling === 'string' ? canonicalMac(calling) : undefined
+// prom-client hashes a label object at every inc(); bound children do not.
+const counters = new WeakMap<RadiusMetrics, Map<string, { inc(): void }>>()
+function countDecision(metrics: RadiusMetrics, result: 'accept' | 'reject', reason: string) {
+  let byKey = counters.get(metrics)
+  if (!byKey) counters.set(metrics, (byKey = new Map()))
+  const key = `${result}|${reason}`
+  let c = byKey.get(key)
+  if (!c) byKey.set(key, (c = metrics.access.labels(result, reason)))
+  c.inc()
+}
 
-  const decision =
-    typeof username === 'string' && username && proof
-      ? await authorize({ username, proof, mac, nas: { id: nas.id, siteId: nas.siteId, vendor: nas.vendor }, now }, deps.cache)
-      : ({ accept: false, reason: typeof username === 'string' && username ? 'wrong_password' : 'unknown_user', siteId: nas.siteId } as const)
-
+function answer(p: Packet, nas: NasClient, deps: AccessDeps, decision: Decision, username: string, mac: string | undefined, now: Date): Outcome {
   if (decision.accept) {
-    deps.accepts.remember(AcceptLog.key(nas.id, username as string, mac), {
-      method: decision.method,
-      voucherId: decision.voucherId,
-      deviceId: decision.deviceId,
-      at: now.getTime(),
-    })
+    deps.accepts.remember(AcceptLog.key(nas.id, username, mac), decision.method, decision.voucherId, decision.deviceId, now.getTime())
     deps.stats.count(nas.siteId, now, 'accept', decision.method)
-    deps.metrics.access.inc({ result: 'accept', reason: decision.method })
+    countDecision(deps.metrics, 'accept', decision.method)
     return { reply: encodeResponse(p, Code.AccessAccept, acceptAttributes(decision.grant, nas), nas.secret) }
   }
   deps.stats.count(nas.siteId, now, 'reject', decision.reason)
-  deps.metrics.access.inc({ result: 'reject', reason: decision.reason })
+  countDecision(deps.metrics, 'reject', decision.reason)
   deps.log.debug({ nas: nas.name, reason: decision.reason }, 'access rejected')
   return { reply: encodeResponse(p, Code.AccessReject, rejectAttributes(decision.reason, nas), nas.secret) }
+}
+
+/** Synchronous when the cache knows the credential; a Promise when it waits for the database. */
+export function handleAccessRequest(p: Packet, nas: NasClient, deps: AccessDeps): Outcome | Promise<Outcome> {
+  const integrity = checkRequestIntegrity(p, nas)
+  if (integrity) return { drop: integrity }
+  const now = new Date()
+  const name = getAttr(p, 'User-Name')
+  const username = typeof name === 'string' ? name : ''
+  const proof = passwordProof(p, nas)
+  const calling = getAttr(p, 'Calling-Station-Id')
+  const mac = typeof calling === 'string' ? canonicalMac(calling) : undefined
+  if (!username || !proof) {
+    return answer(p, nas, deps, { accept: false, reason: username ? 'wrong_password' : 'unknown_user', siteId: nas.siteId }, username, mac, now)
+  }
+  const decision = authorize({ username, proof, mac, nas: { id: nas.id, siteId: nas.siteId, vendor: nas.vendor }, now }, deps.cache)
+  return decision instanceof Promise
+    ? decision.then((d) => answer(p, nas, deps, d, username, mac, now))
+    : answer(p, nas, deps, decision, username, mac, now)
 }

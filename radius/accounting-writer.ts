@@ -1,30 +1,37 @@
 // Group commit for accounting: records that arrive while a transaction is
 // committing wait and go together in the next one, so throughput does not
 // fall to one commit per packet — and each packet is acknowledged only after
-// the transaction holding it has committed.
+// the transaction holding it has committed. On PostgreSQL two transactions
+// may be in flight, so that one is built while the other waits for its WAL
+// flush; PGlite runs one at a time anyway.
 import type pg from 'pg'
-import { applyAccounting, type SessionChange, utcTimestamp } from '../core/accounting/apply.js'
+import { AccountingStore, type SessionChange, utcTimestamp } from '../core/accounting/apply.js'
 import type { AccountingRecord } from '../core/accounting/record.js'
 import type { Logger } from '../core/logger.js'
 import type { RadiusMetrics } from './metrics.js'
 
-type Task =
-  | { kind: 'record'; record: AccountingRecord; resolve: () => void; reject: (err: Error) => void }
-  | { kind: 'close-nas'; nasId: number; at: Date; resolve: (closed: number) => void; reject: (err: Error) => void }
+type RecordTask = { kind: 'record'; record: AccountingRecord; resolve: () => void; reject: (err: Error) => void }
+type CloseTask = { kind: 'close-nas'; nasId: number; at: Date; resolve: (closed: number) => void; reject: (err: Error) => void }
+type Task = RecordTask | CloseTask
 
 export const MAX_BATCH = 2000
 
 export class AccountingWriter {
+  readonly #store: AccountingStore
   #queue: Task[] = []
-  #running: Promise<void> | undefined
+  #inFlight = 0
+  #idle: (() => void)[] = []
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly timeZone: string,
+    timeZone: string,
     private readonly metrics: RadiusMetrics,
     private readonly log: Logger,
     private readonly onCommitted: (changes: SessionChange[], records: AccountingRecord[]) => void,
-  ) {}
+    private readonly maxInFlight = 1,
+  ) {
+    this.#store = new AccountingStore(timeZone)
+  }
 
   /** Resolves once the record is committed; rejects if it could not be stored. */
   store(record: AccountingRecord): Promise<void> {
@@ -43,29 +50,31 @@ export class AccountingWriter {
   }
 
   /** Waits for everything queued to be stored. */
-  async drain(): Promise<void> {
-    while (this.#running) await this.#running
+  drain(): Promise<void> {
+    if (!this.#queue.length && !this.#inFlight) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
   }
 
   #kick() {
-    this.#running ??= this.#run().finally(() => {
-      this.#running = undefined
-      if (this.#queue.length) this.#kick()
-    })
-  }
-
-  async #run() {
-    while (this.#queue.length) {
+    while (this.#queue.length && this.#inFlight < this.maxInFlight) {
       const head = this.#queue[0]!
+      let work: Promise<void>
       if (head.kind === 'close-nas') {
+        // Everything before it first.
+        if (this.#inFlight) return
         this.#queue.shift()
-        await this.#closeNas(head)
-        continue
+        work = this.#closeNas(head)
+      } else {
+        let n = 0
+        while (n < this.#queue.length && n < MAX_BATCH && this.#queue[n]!.kind === 'record') n++
+        work = this.#commit(this.#queue.splice(0, n) as RecordTask[])
       }
-      let n = 0
-      while (n < this.#queue.length && n < MAX_BATCH && this.#queue[n]!.kind === 'record') n++
-      const batch = this.#queue.splice(0, n) as Extract<Task, { kind: 'record' }>[]
-      await this.#commit(batch)
+      this.#inFlight++
+      void work.finally(() => {
+        this.#inFlight--
+        this.#kick()
+        if (!this.#queue.length && !this.#inFlight) for (const done of this.#idle.splice(0)) done()
+      })
     }
   }
 
@@ -84,11 +93,12 @@ export class AccountingWriter {
     }
   }
 
-  async #commit(batch: Extract<Task, { kind: 'record' }>[]) {
+  async #commit(batch: RecordTask[]): Promise<void> {
     const records = batch.map((t) => t.record)
     const started = performance.now()
     try {
-      const changes = await this.#transaction((c) => applyAccounting(c, records, this.timeZone))
+      const { changes, committed } = await this.#transaction((c) => this.#store.apply(c, records))
+      committed()
       this.metrics.acctBatch.observe(records.length)
       this.metrics.acctCommitSeconds.observe((performance.now() - started) / 1000)
       for (const t of batch) t.resolve()
@@ -101,6 +111,7 @@ export class AccountingWriter {
       }
       // One bad record must not keep the others from being stored: store them one by one.
       this.log.warn({ err, records: batch.length }, 'accounting batch failed; storing its records one by one')
+      this.#store.forgetDevices()
       for (const t of batch) await this.#commit([t])
     }
   }
@@ -113,7 +124,7 @@ export class AccountingWriter {
     }
   }
 
-  async #closeNas(task: Extract<Task, { kind: 'close-nas' }>) {
+  async #closeNas(task: CloseTask): Promise<void> {
     try {
       const closed = await this.#transaction(async (c) => {
         const res = await c.query(

@@ -14,11 +14,11 @@ export class AuthStats {
   ) {}
 
   count(siteId: number, at: Date, result: 'accept' | 'reject', reason: string, n = 1) {
-    const hour = hourOf(at)
-    const key = `${siteId}|${hour.getTime()}|${result}|${reason}`
+    const hourMs = Math.floor(at.getTime() / 3_600_000) * 3_600_000
+    const key = `${siteId}|${hourMs}|${result}|${reason}`
     const e = this.#pending.get(key)
     if (e) e.count += n
-    else this.#pending.set(key, { siteId, hour, result, reason, count: n })
+    else this.#pending.set(key, { siteId, hour: hourOf(at), result, reason, count: n })
   }
 
   async flush(): Promise<void> {

@@ -3,7 +3,16 @@
 // that arrives while the first is still being processed is dropped.
 export const DUPLICATE_WINDOW_MS = 30_000
 
-type Slot = { reply: Buffer | null; until: number }
+interface Slot {
+  /** The request's code and Authenticator: with the key, what makes it the same request. */
+  request: Buffer
+  reply: Buffer | null
+  until: number
+}
+
+function sameRequest(slot: Slot, packet: Buffer): boolean {
+  return slot.request[0] === packet[0] && slot.request.compare(packet, 4, 20, 1, 17) === 0
+}
 
 export class DuplicateCache {
   readonly #slots = new Map<string, Slot>()
@@ -14,23 +23,32 @@ export class DuplicateCache {
     this.#sweep.unref()
   }
 
+  /** Source and Identifier: at most 256 requests per source port are told apart, as a NAS does. */
   static key(address: string, port: number, packet: Buffer): string {
-    // Code, Identifier and the 16-octet Authenticator; Length is implied by them.
-    return `${address}|${port}|${packet.toString('latin1', 0, 2)}${packet.toString('latin1', 4, 20)}`
+    return `${address}|${port}|${packet[1]}`
   }
 
   /** undefined: new request (now marked in progress); null: in progress; Buffer: the reply to send again. */
-  check(key: string, now: number): Buffer | null | undefined {
+  check(key: string, packet: Buffer, now: number): Buffer | null | undefined {
     const slot = this.#slots.get(key)
-    if (slot && slot.until > now) return slot.reply
-    this.#slots.set(key, { reply: null, until: now + this.windowMs })
+    if (slot && slot.until > now && sameRequest(slot, packet)) return slot.reply
+    // A new request that reuses the Identifier replaces the old one.
+    const request = Buffer.allocUnsafe(17)
+    request[0] = packet[0]!
+    packet.copy(request, 1, 4, 20)
+    this.#slots.delete(key)
+    this.#slots.set(key, { request, reply: null, until: now + this.windowMs })
     return undefined
   }
 
   /** The reply for a request, or forget it when there is none (a dropped request may be retried). */
   settle(key: string, reply: Buffer | null, now: number): void {
-    if (reply) this.#slots.set(key, { reply, until: now + this.windowMs })
-    else this.#slots.delete(key)
+    const slot = this.#slots.get(key)
+    if (!slot) return
+    if (reply) {
+      slot.reply = reply
+      slot.until = now + this.windowMs
+    } else this.#slots.delete(key)
   }
 
   sweep(now: number): void {

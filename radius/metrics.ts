@@ -53,13 +53,15 @@ export function radiusMetrics(registry: Registry): RadiusMetrics {
       registers: [registry],
     }),
     coa: new Counter({ name: 'citywifi_radius_coa_total', help: 'Disconnect and CoA requests sent to NAS, by outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
-    nasClients: new Gauge({ name: 'citywifi_radius_nas_clients', help: 'Registered NAS clients', registers: [registry] }),
+    // In a cluster every worker knows the same NAS and sessions: the highest, not the sum.
+    nasClients: new Gauge({ name: 'citywifi_radius_nas_clients', help: 'Registered NAS clients', registers: [registry], aggregator: 'max' }),
     nasLastSeen: new Gauge({
       name: 'citywifi_radius_nas_last_seen_timestamp_seconds',
       help: 'When a valid packet last came from this NAS (Unix time), as of the last periodic job',
       labelNames: ['nas'],
       registers: [registry],
+      aggregator: 'max',
     }),
-    openSessions: new Gauge({ name: 'citywifi_radius_open_sessions', help: 'Accounting sessions not yet stopped', registers: [registry] }),
+    openSessions: new Gauge({ name: 'citywifi_radius_open_sessions', help: 'Accounting sessions not yet stopped', registers: [registry], aggregator: 'max' }),
   }
 }

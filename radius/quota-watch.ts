@@ -22,8 +22,17 @@ export class QuotaWatch {
 
   /** Called after a commit; the checks run afterwards, off the acknowledgement path. */
   committed(changes: SessionChange[]): void {
-    for (const c of changes) if (!c.stopped && (c.deltaSeconds || c.deltaInput || c.deltaOutput)) this.#queue.set(c.sessionId, c)
+    for (const c of changes) if (!c.stopped && (c.deltaSeconds || c.deltaInput || c.deltaOutput) && this.#mayRunOut(c)) this.#queue.set(c.sessionId, c)
     if (this.#queue.size) this.#busy ??= this.#run().finally(() => (this.#busy = undefined))
+  }
+
+  /** Only sessions with a daily or monthly quota, or a voucher with limited time, are worth a look. */
+  #mayRunOut(c: SessionChange): boolean {
+    const policy = this.cache.policyForSite(c.siteId)
+    if (policy instanceof Promise) return true
+    if (policy.dailySeconds !== null || policy.dailyBytes !== null || policy.monthlySeconds !== null || policy.monthlyBytes !== null) return true
+    if (c.voucherId === null) return false
+    return this.cache.voucherMinutes(c.voucherId) !== null
   }
 
   async #run(): Promise<void> {

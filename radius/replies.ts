@@ -9,12 +9,28 @@ function splitOctets(total: bigint): { low: number; high: number } {
   return { low: Number(total % GIGA), high: Number(total / GIGA) }
 }
 
+// Most accepts of a site carry the same grant: its encoded attributes are
+// kept (bounded), not rebuilt per request. encodeResponse does not change them.
+const encoded = new Map<string, RawAttribute[]>()
+const MAX_ENCODED = 10_000
+
 /**
  * Time limits for every NAS; bandwidth and data in the attributes each vendor
  * reads. WISPr is understood by CoovaChilli and many controllers, so a
  * generic NAS gets it too.
  */
 export function acceptAttributes(grant: Grant, nas: Pick<NasClient, 'vendor'>): RawAttribute[] {
+  const key = `${nas.vendor}|${grant.sessionTimeout}|${grant.idleTimeout}|${grant.interimInterval}|${grant.upKbps}|${grant.downKbps}|${grant.totalOctets}`
+  let attrs = encoded.get(key)
+  if (!attrs) {
+    if (encoded.size >= MAX_ENCODED) encoded.clear()
+    attrs = buildAcceptAttributes(grant, nas)
+    encoded.set(key, attrs)
+  }
+  return attrs
+}
+
+function buildAcceptAttributes(grant: Grant, nas: Pick<NasClient, 'vendor'>): RawAttribute[] {
   const out: RawAttribute[] = [
     attr('Session-Timeout', grant.sessionTimeout),
     attr('Idle-Timeout', grant.idleTimeout),

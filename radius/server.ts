@@ -2,6 +2,9 @@
 // detection and the first structural checks. What a packet means is decided
 // in access.ts, accounting.ts and status.ts; every packet that gets no answer
 // is counted by reason and never stops the server.
+//
+// This is the hot path of a busy city: a request decided from the cache is
+// handled synchronously, start to reply, without a Promise.
 import dgram from 'node:dgram'
 import { isIP } from 'node:net'
 import { ListenError, listenErrorMessage } from '../core/context.js'
@@ -14,8 +17,10 @@ import type { DropReason, RadiusMetrics } from './metrics.js'
 
 export type Port = 'auth' | 'acct'
 
+type Maybe<T> = T | Promise<T>
+
 export interface Handlers {
-  access(p: Packet, nas: NasClient): Promise<Outcome>
+  access(p: Packet, nas: NasClient): Maybe<Outcome>
   accounting(p: Packet, nas: NasClient, source: string): Promise<Outcome>
   status(p: Packet, nas: NasClient, port: Port): Outcome
   /** Any valid packet from a NAS: it is alive. */
@@ -35,14 +40,24 @@ const UNKNOWN_LOG_INTERVAL_MS = 60_000
 // net.core.rmem_max.
 const RECEIVE_BUFFER = 4 * 1024 * 1024
 
-export function bindUdp(host: string, port: number, what: string): Promise<dgram.Socket> {
+// Replies go to the address a request came from, always an IP literal:
+// dgram's default lookup would still defer every send by a tick.
+const literalLookup = (address: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void) =>
+  callback(null, address, isIP(address))
+
+/** `shared`: in a cluster worker, the socket the primary holds for all workers. */
+export function bindUdp(host: string, port: number, what: string, shared = false): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: RECEIVE_BUFFER })
+    const socket = dgram.createSocket({
+      type: isIP(host) === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: RECEIVE_BUFFER,
+      lookup: literalLookup as unknown as dgram.SocketOptions['lookup'],
+    })
     socket.once('error', (err) => {
       socket.close()
       reject(new ListenError(listenErrorMessage(err as NodeJS.ErrnoException, what, host, port)))
     })
-    socket.bind({ address: host === 'localhost' ? '127.0.0.1' : host, port, exclusive: true }, () => {
+    socket.bind({ address: host === 'localhost' ? '127.0.0.1' : host, port, exclusive: !shared }, () => {
       socket.removeAllListeners('error')
       resolve(socket)
     })
@@ -55,6 +70,9 @@ export class RadiusServer {
   #inFlight = 0
   #idle: (() => void) | undefined
   #closing = false
+  // prom-client hashes a label object at every inc(); bound children do not.
+  readonly #received = new Map<number, { inc(): void }>()
+  readonly #dropped = new Map<DropReason, { inc(): void }>()
 
   constructor(
     private readonly registry: NasRegistry,
@@ -66,40 +84,59 @@ export class RadiusServer {
   attach(socket: dgram.Socket, port: Port): void {
     socket.on('message', (msg, rinfo) => {
       if (this.#closing) return
-      this.#inFlight++
-      this.#receive(socket, port, msg, rinfo)
-        .catch((err) => {
-          this.metrics.dropped.inc({ reason: 'internal_error' })
-          this.log.error({ err }, 'packet handling failed')
-        })
-        .finally(() => {
-          if (--this.#inFlight === 0) this.#idle?.()
-        })
+      try {
+        const pending = this.#receive(socket, port, msg, rinfo)
+        if (pending) this.#track(pending)
+      } catch (err) {
+        this.#failed(err)
+      }
     })
     socket.on('error', (err) => this.log.error({ err, port }, 'RADIUS socket error'))
   }
 
+  #track(pending: Promise<void>) {
+    this.#inFlight++
+    pending.catch((err) => this.#failed(err)).finally(() => {
+      if (--this.#inFlight === 0) this.#idle?.()
+    })
+  }
+
+  #failed(err: unknown) {
+    this.#drop('internal_error', {})
+    this.log.error({ err }, 'packet handling failed')
+  }
+
   #drop(reason: DropReason, detail: Record<string, unknown>): void {
-    this.metrics.dropped.inc({ reason })
+    let c = this.#dropped.get(reason)
+    if (!c) this.#dropped.set(reason, (c = this.metrics.dropped.labels(reason)))
+    c.inc()
     this.log.debug({ reason, ...detail }, 'packet dropped')
   }
 
-  async #receive(socket: dgram.Socket, port: Port, msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
+  #countReceived(code: number) {
+    let c = this.#received.get(code)
+    if (!c) this.#received.set(code, (c = this.metrics.received.labels(codeName(code))))
+    c.inc()
+  }
+
+  #unknownSource(source: string, port: Port) {
+    this.#drop('unknown_client', { source })
+    // At most one line a minute per source: a misconfigured AP must not flood the log.
+    const last = this.#unknownLogged.get(source) ?? 0
+    const now = Date.now()
+    if (now - last >= UNKNOWN_LOG_INTERVAL_MS) {
+      this.#unknownLogged.set(source, now)
+      if (this.#unknownLogged.size > 10_000) this.#unknownLogged.clear()
+      this.log.warn({ source, port }, 'packet from an unknown address dropped (register it with `citywifi nas add`)')
+    }
+  }
+
+  /** Handles one datagram; returns a Promise only when the answer waits for the database. */
+  #receive(socket: dgram.Socket, port: Port, msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> | void {
     const source = rinfo.address
     if (msg.length > MAX_PACKET_LENGTH) return this.#drop('too_long', { source, length: msg.length })
     const nas = this.registry.match(source)
-    if (!nas) {
-      this.metrics.dropped.inc({ reason: 'unknown_client' })
-      // At most one line a minute per source: a misconfigured AP must not flood the log.
-      const last = this.#unknownLogged.get(source) ?? 0
-      const now = Date.now()
-      if (now - last >= UNKNOWN_LOG_INTERVAL_MS) {
-        this.#unknownLogged.set(source, now)
-        if (this.#unknownLogged.size > 10_000) this.#unknownLogged.clear()
-        this.log.warn({ source, port }, 'packet from an unknown address dropped (register it with `citywifi nas add`)')
-      }
-      return
-    }
+    if (!nas) return this.#unknownSource(source, port)
     let packet: Packet
     try {
       packet = decodePacket(msg)
@@ -107,45 +144,55 @@ export class RadiusServer {
       if (err instanceof DecodeError) return this.#drop(err.reason, { source, nas: nas.name })
       throw err
     }
-    this.metrics.received.inc({ code: codeName(packet.code) })
+    this.#countReceived(packet.code)
     if (!ACCEPTED[port].has(packet.code)) return this.#drop('unexpected_code', { source, code: packet.code, port })
 
     if (packet.code === Code.StatusServer) {
       const outcome = this.handlers.status(packet, nas, port)
       if ('drop' in outcome) return this.#drop(outcome.drop, { source, nas: nas.name })
       this.handlers.seen(nas)
-      socket.send(outcome.reply, rinfo.port, rinfo.address)
+      socket.send(outcome.reply, rinfo.port, source)
       return
     }
 
+    const now = Date.now()
     const key = DuplicateCache.key(source, rinfo.port, msg)
-    const cached = this.duplicates.check(key, Date.now())
+    const cached = this.duplicates.check(key, msg, now)
     if (cached === null) return this.#drop('duplicate_in_progress', { source, nas: nas.name })
     if (cached) {
       this.metrics.duplicates.inc()
-      socket.send(cached, rinfo.port, rinfo.address)
+      socket.send(cached, rinfo.port, source)
       return
     }
-    let outcome: Outcome
-    const started = performance.now()
-    try {
-      if (packet.code === Code.AccessRequest) {
-        outcome = await this.handlers.access(packet, nas)
-        this.metrics.authSeconds.observe((performance.now() - started) / 1000)
-      } else {
-        outcome = await this.handlers.accounting(packet, nas, source)
+    const finish = (outcome: Outcome) => {
+      if ('drop' in outcome) {
+        this.duplicates.settle(key, null, Date.now())
+        return this.#drop(outcome.drop, { source, nas: nas.name, code: packet.code })
       }
-    } catch (err) {
+      this.duplicates.settle(key, outcome.reply, Date.now())
+      this.handlers.seen(nas)
+      socket.send(outcome.reply, rinfo.port, source)
+    }
+    const fail = (err: unknown) => {
       this.duplicates.settle(key, null, Date.now())
       throw err
     }
-    if ('drop' in outcome) {
-      this.duplicates.settle(key, null, Date.now())
-      return this.#drop(outcome.drop, { source, nas: nas.name, code: packet.code })
+    const access = packet.code === Code.AccessRequest
+    const started = performance.now()
+    let result: Maybe<Outcome>
+    try {
+      result = access ? this.handlers.access(packet, nas) : this.handlers.accounting(packet, nas, source)
+    } catch (err) {
+      return fail(err)
     }
-    this.duplicates.settle(key, outcome.reply, Date.now())
-    this.handlers.seen(nas)
-    socket.send(outcome.reply, rinfo.port, rinfo.address)
+    if (result instanceof Promise) {
+      return result.then((outcome) => {
+        if (access) this.metrics.authSeconds.observe((performance.now() - started) / 1000)
+        finish(outcome)
+      }, fail)
+    }
+    if (access) this.metrics.authSeconds.observe((performance.now() - started) / 1000)
+    finish(result)
   }
 
   /** Stops taking packets and waits for those being handled (an accounting commit, say). */

@@ -1,6 +1,8 @@
 // The RADIUS service: sockets, the NAS registry and caches, the handlers,
 // the accounting writer, the CoA worker and the periodic jobs, started and
-// stopped together.
+// stopped together. With RADIUS_WORKERS above 1 this runs in each worker
+// process of cluster.ts, which share the two sockets.
+import cluster from 'node:cluster'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
 import { closeStaleSessions, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
@@ -25,26 +27,52 @@ export interface RadiusOptions {
   jobIntervalMs?: number
 }
 
+/** What a worker of cluster.ts is told about its place. */
+export interface WorkerRole {
+  /** The first worker also runs what must run once: CoA, stale sessions, peak concurrency. */
+  leader: boolean
+  /** Logins this worker accepted, for the other workers' accounting (AcceptLog). */
+  onAccept(entries: AcceptedEntry[]): void
+}
+
+export type AcceptedEntry = [key: string, method: string, voucherId: number | null, deviceId: number | null, at: number]
+
 export async function startRadius(base: AppContext, options: RadiusOptions = {}): Promise<RunningService> {
+  if (base.config.radiusWorkers > 1 && cluster.isPrimary) {
+    const { startRadiusCluster } = await import('./cluster.js')
+    return startRadiusCluster(base, base.config.radiusWorkers)
+  }
+  return startRadiusProcess(base, options)
+}
+
+export async function startRadiusProcess(base: AppContext, options: RadiusOptions = {}, role?: WorkerRole): Promise<RunningService & { accepts: AcceptLog }> {
   const log = serviceLogger(base.log, 'radius')
   const { prisma, pool } = base.db
   const metrics = radiusMetrics(base.metrics)
   const registry = new NasRegistry(prisma, base.secrets)
   metrics.nasClients.set(await registry.load())
-  const cache = new AuthCache(new AuthStore(prisma, base.secrets, base.config.timeZone))
+  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone))
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)
   const seen = new Map<number, Date>()
 
   const quotas = new QuotaWatch(prisma, cache, log)
-  const writer = new AccountingWriter(pool, base.config.timeZone, metrics, log, (changes, records) => {
-    // What accounting changed is no longer what the auth cache knows.
-    for (const r of records) {
-      if (r.mac) cache.forgetDevice(r.mac)
-      if (r.voucherId !== null) cache.forgetVoucher(r.voucherId)
-    }
-    quotas.committed(changes)
-  })
+  const writer = new AccountingWriter(
+    pool,
+    base.config.timeZone,
+    metrics,
+    log,
+    (changes, records) => {
+      // What accounting changed is no longer what the auth cache knows.
+      for (const r of records) {
+        if (r.mac) cache.forgetDevice(r.mac)
+        if (r.voucherId !== null) cache.forgetVoucher(r.voucherId)
+      }
+      quotas.committed(changes)
+    },
+    // PostgreSQL overlaps one transaction's WAL flush with the next; PGlite is one session.
+    base.db.kind === 'postgres' ? 2 : 1,
+  )
   const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
 
   const server = new RadiusServer(
@@ -60,17 +88,27 @@ export async function startRadius(base: AppContext, options: RadiusOptions = {})
   )
 
   const { listenHost, radiusAuthPort, radiusAcctPort } = base.config
-  const auth = await bindUdp(listenHost, radiusAuthPort, 'RADIUS authentication (RADIUS_AUTH_PORT)')
-  const acct = await bindUdp(listenHost, radiusAcctPort, 'RADIUS accounting (RADIUS_ACCT_PORT)').catch((err) => {
+  // Workers share the sockets the cluster's primary holds.
+  const shared = role !== undefined
+  const auth = await bindUdp(listenHost, radiusAuthPort, 'RADIUS authentication (RADIUS_AUTH_PORT)', shared)
+  const acct = await bindUdp(listenHost, radiusAcctPort, 'RADIUS accounting (RADIUS_ACCT_PORT)', shared).catch((err) => {
     auth.close()
     throw err
   })
   server.attach(auth, 'auth')
   server.attach(acct, 'acct')
 
+  const leader = role?.leader ?? true
   const coaClient = new CoaClient()
-  const coa = new CoaWorker(prisma, registry, coaClient, metrics, log)
-  coa.start()
+  const coa = leader ? new CoaWorker(prisma, registry, coaClient, metrics, log) : undefined
+  coa?.start()
+  const shareAccepts = role
+    ? setInterval(() => {
+        const entries = accepts.takeNew()
+        if (entries.length) role.onAccept(entries)
+      }, 200)
+    : undefined
+  shareAccepts?.unref()
 
   // Follow the change log: NAS edits reload the registry, others drop cache entries.
   let lastChange = await latestChangeId(prisma)
@@ -92,6 +130,7 @@ export async function startRadius(base: AppContext, options: RadiusOptions = {})
     }
     await markNasSeen(prisma, flushSeen)
     await stats.flush()
+    if (!leader) return
     const stale = await closeStaleSessions(prisma, now)
     if (stale) log.info({ sessions: stale }, 'closed stale sessions')
     await samplePeakConcurrency(prisma, now)
@@ -115,13 +154,15 @@ export async function startRadius(base: AppContext, options: RadiusOptions = {})
   log.info({ nas: registry.size }, 'RADIUS ready')
   return {
     name: 'radius',
+    accepts,
     addresses: [`udp://${listenHost}:${port(auth)} (auth)`, `udp://${listenHost}:${port(acct)} (accounting)`],
     async close() {
       for (const t of timers) clearInterval(t)
+      clearInterval(shareAccepts)
       await server.close()
       await writer.drain()
       await quotas.drain()
-      await coa.stop()
+      await coa?.stop()
       coaClient.close()
       await Promise.all([auth, acct].map((s) => new Promise<void>((r) => s.close(() => r()))))
       // Last statistics and last-seen times, before the database closes.

@@ -1,9 +1,11 @@
 // Stores a batch of accounting records in one transaction (group commit):
 // sessions, and from the change in their counters, the per-device daily
 // usage (quotas), the per-site hourly statistics and voucher time used.
-// Set-based SQL over arrays keeps it to a handful of statements per batch,
-// whatever its size. Counters only grow (GREATEST), so a retransmitted or
-// reordered record changes nothing twice: the deltas are what is new.
+// Set-based SQL keeps it to a handful of statements per batch, whatever its
+// size; each statement gets its rows as one JSON parameter, which pg and
+// PostgreSQL handle far faster than one array parameter per column.
+// Counters only grow (GREATEST), so a retransmitted or reordered record
+// changes nothing twice: the deltas are what is new.
 import type pg from 'pg'
 import { hourOf, localDay } from '../auth/periods.js'
 import type { AccountingRecord } from './record.js'
@@ -48,12 +50,18 @@ interface Merged {
 const maxDate = (a: Date, b: Date) => (a > b ? a : b)
 const minDate = (a: Date, b: Date) => (a < b ? a : b)
 const maxBig = (a: bigint, b: bigint) => (a > b ? a : b)
+const sessionKey = (nasId: number, acctSessionId: string) => `${nasId}\u0000${acctSessionId}`
+
+/** Prisma's DateTime columns are timestamp(3) without time zone, holding UTC. */
+export function utcTimestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '')
+}
 
 /** Several records of one session in a batch (start and interim together, say) become one row change. */
 export function mergeRecords(records: AccountingRecord[]): Merged[] {
   const byKey = new Map<string, Merged>()
   for (const r of records) {
-    const key = `${r.nasId}\u0000${r.acctSessionId}`
+    const key = sessionKey(r.nasId, r.acctSessionId)
     const startedAt = new Date(r.eventTime.getTime() - r.sessionSeconds * 1000)
     const stoppedAt = r.status === 'stop' ? r.eventTime : null
     const m = byKey.get(key)
@@ -100,15 +108,25 @@ export function mergeRecords(records: AccountingRecord[]): Merged[] {
   return [...byKey.values()].sort((a, b) => a.nasId - b.nasId || (a.acctSessionId < b.acctSessionId ? -1 : a.acctSessionId > b.acctSessionId ? 1 : 0))
 }
 
+// JSON carries bigints as strings; PostgreSQL casts them back.
+const json = (rows: unknown[]) => JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+
+// Devices not known to this process yet: created if new, and their ids read
+// (the UNION half sees the ones that existed before the statement).
+const DEVICE_IDS = `
+WITH input AS (SELECT DISTINCT mac FROM json_to_recordset($1::json) AS t(mac text) ORDER BY mac),
+ins AS (INSERT INTO "Device" (mac, "firstSeenAt", "lastSeenAt") SELECT mac, now(), now() FROM input
+        ON CONFLICT (mac) DO NOTHING RETURNING id, mac)
+SELECT id, mac FROM ins UNION ALL SELECT d.id, d.mac FROM "Device" d JOIN input i ON i.mac = d.mac`
+
 // The counters before this batch, read with row locks: under READ COMMITTED a
-// locking read returns the latest committed version, so a second RADIUS copy
-// working on the same session waits here and then sees our result. (A CTE
-// cannot do this inside the upsert: its FOR UPDATE skips rows the same
+// locking read returns the latest committed version, so a second transaction
+// working on the same session waits here and then sees the first's result.
+// (A CTE cannot do this inside the upsert: its FOR UPDATE skips rows the same
 // statement updates.)
 const LOCK_PREVIOUS = `
-SELECT s."nasId", s."acctSessionId", s."sessionSeconds", s."inputOctets", s."outputOctets"
-FROM "Session" s JOIN unnest($1::int[], $2::text[]) AS k(nas_id, acct_session_id)
-  ON s."nasId" = k.nas_id AND s."acctSessionId" = k.acct_session_id
+SELECT s."nasId", s."acctSessionId", s."sessionSeconds", s."inputOctets"::text, s."outputOctets"::text
+FROM "Session" s JOIN json_to_recordset($1::json) AS k(n int, a text) ON s."nasId" = k.n AND s."acctSessionId" = k.a
 ORDER BY s.id
 FOR UPDATE OF s`
 
@@ -116,16 +134,10 @@ const UPSERT_SESSIONS = `
 INSERT INTO "Session" AS s ("nasId", "acctSessionId", "siteId", "username", "deviceId", "framedIp", "calledStation", "nasPort",
   "startedAt", "updatedAt", "stoppedAt", "sessionSeconds", "inputOctets", "outputOctets", "terminateCause",
   "interimSeconds", "authorized", "method", "voucherId", "nasIp", "closeReason")
-SELECT nas_id, acct_session_id, site_id, username, device_id, framed_ip, called_station, nas_port,
-  started_at, updated_at, stopped_at, session_seconds, input_octets, output_octets, terminate_cause,
-  interim_seconds, authorized, method::"LoginMethod", voucher_id, nas_ip,
-  CASE WHEN stopped_at IS NULL THEN NULL ELSE 'stop'::"SessionCloseReason" END
-FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
-            $9::timestamp[], $10::timestamp[], $11::timestamp[], $12::int[], $13::bigint[], $14::bigint[],
-            $15::text[], $16::int[], $17::bool[], $18::text[], $19::int[], $20::text[])
-  AS t(nas_id, acct_session_id, site_id, username, device_id, framed_ip, called_station, nas_port,
-       started_at, updated_at, stopped_at, session_seconds, input_octets, output_octets,
-       terminate_cause, interim_seconds, authorized, method, voucher_id, nas_ip)
+SELECT n, a, site, u, dev, fip, cs, np, st, up, sp, secs, i::bigint, o::bigint, tc, iv, auth, m::"LoginMethod", v, nip,
+  CASE WHEN sp IS NULL THEN NULL ELSE 'stop'::"SessionCloseReason" END
+FROM json_to_recordset($1::json) AS t(n int, a text, site int, u text, dev int, fip text, cs text, np text,
+  st timestamp, up timestamp, sp timestamp, secs int, i text, o text, tc text, iv int, auth bool, m text, v int, nip text)
 ON CONFLICT ("nasId", "acctSessionId") DO UPDATE SET
   "updatedAt" = GREATEST(s."updatedAt", EXCLUDED."updatedAt"),
   "startedAt" = LEAST(s."startedAt", EXCLUDED."startedAt"),
@@ -145,8 +157,40 @@ ON CONFLICT ("nasId", "acctSessionId") DO UPDATE SET
   "authorized" = s."authorized" OR EXCLUDED."authorized",
   "framedIp" = COALESCE(EXCLUDED."framedIp", s."framedIp"),
   "nasIp" = COALESCE(EXCLUDED."nasIp", s."nasIp")
-RETURNING s."id", s."nasId", s."acctSessionId", s."siteId", s."deviceId", s."voucherId", s."sessionSeconds",
-  s."inputOctets", s."outputOctets", s."stoppedAt", (s.xmax = 0) AS inserted`
+RETURNING s."id"::text, s."nasId", s."acctSessionId", s."siteId", s."deviceId", s."voucherId", s."sessionSeconds",
+  s."inputOctets"::text, s."outputOctets"::text, (s."stoppedAt" IS NOT NULL) AS stopped, (s.xmax = 0) AS inserted`
+
+// Each device once per site and hour: the new ones count as unique devices,
+// and their "last seen" moves (once an hour is enough for retention).
+const SEEN_DEVICES = `
+WITH ins AS (
+  INSERT INTO "UsageHourlyDevice" ("siteId", "hour", "deviceId")
+  SELECT s, h, d FROM json_to_recordset($1::json) AS t(s int, h timestamp, d int) ORDER BY s, h, d
+  ON CONFLICT DO NOTHING RETURNING "siteId", "hour", "deviceId"),
+touch AS (
+  UPDATE "Device" SET "lastSeenAt" = now() WHERE id IN (SELECT "deviceId" FROM ins))
+INSERT INTO "UsageHourly" AS u ("siteId", "hour", "uniqueDevices")
+SELECT "siteId", "hour", count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+ON CONFLICT ("siteId", "hour") DO UPDATE SET "uniqueDevices" = u."uniqueDevices" + EXCLUDED."uniqueDevices"`
+
+const HOURLY = `
+INSERT INTO "UsageHourly" AS u ("siteId", "hour", "sessionsStarted", "sessionSeconds", "inputOctets", "outputOctets")
+SELECT s, h, n, secs::bigint, i::bigint, o::bigint
+FROM json_to_recordset($1::json) AS t(s int, h timestamp, n int, secs text, i text, o text) ORDER BY s, h
+ON CONFLICT ("siteId", "hour") DO UPDATE SET
+  "sessionsStarted" = u."sessionsStarted" + EXCLUDED."sessionsStarted",
+  "sessionSeconds" = u."sessionSeconds" + EXCLUDED."sessionSeconds",
+  "inputOctets" = u."inputOctets" + EXCLUDED."inputOctets",
+  "outputOctets" = u."outputOctets" + EXCLUDED."outputOctets"`
+
+const DAILY = `
+INSERT INTO "DeviceUsageDaily" AS d ("deviceId", "day", "seconds", "octets")
+SELECT dev, day, secs, oct::bigint FROM json_to_recordset($1::json) AS t(dev int, day date, secs int, oct text) ORDER BY dev, day
+ON CONFLICT ("deviceId", "day") DO UPDATE SET seconds = d.seconds + EXCLUDED.seconds, octets = d.octets + EXCLUDED.octets`
+
+const VOUCHERS = `
+UPDATE "Voucher" v SET "usedSeconds" = v."usedSeconds" + t.secs, "firstUsedAt" = COALESCE(v."firstUsedAt", now())
+FROM (SELECT * FROM json_to_recordset($1::json) AS t(id int, secs int) ORDER BY id) AS t WHERE v.id = t.id`
 
 interface UpsertRow {
   id: string
@@ -158,7 +202,7 @@ interface UpsertRow {
   sessionSeconds: number
   inputOctets: string
   outputOctets: string
-  stoppedAt: Date | null
+  stopped: boolean
   inserted: boolean
 }
 
@@ -170,154 +214,151 @@ interface PreviousRow {
   outputOctets: string
 }
 
-/** Applies a batch inside the caller's transaction; returns what changed per session. */
-export async function applyAccounting(client: pg.ClientBase, records: AccountingRecord[], timeZone: string): Promise<SessionChange[]> {
-  if (!records.length) return []
-  const merged = mergeRecords(records)
+const MAX_REMEMBERED = 200_000
 
-  // Devices first, in a fixed order.
-  const macs = [...new Set(merged.map((m) => m.mac).filter((m): m is string => m !== null))].sort()
-  const deviceIds = new Map<string, number>()
-  if (macs.length) {
-    const res = await client.query<{ id: number; mac: string }>(
-      `INSERT INTO "Device" (mac, "firstSeenAt", "lastSeenAt") SELECT m, now(), now() FROM unnest($1::text[]) AS m
-       ON CONFLICT (mac) DO UPDATE SET "lastSeenAt" = now() RETURNING id, mac`,
-      [macs],
-    )
-    for (const r of res.rows) deviceIds.set(r.mac, r.id)
+/**
+ * The accounting store of one process. It remembers device ids and which
+ * devices it already counted this hour, so that a busy hour of interim
+ * updates does not write the same Device and UsageHourlyDevice rows again.
+ * What it remembers is only ever a shortcut: the statements are right without it.
+ */
+export class AccountingStore {
+  readonly #deviceIds = new Map<string, number>()
+  #seenHour = 0
+  readonly #seen = new Set<string>()
+
+  constructor(private readonly timeZone: string) {}
+
+  /** Forgets device ids (a device row was deleted, by retention say). */
+  forgetDevices(): void {
+    this.#deviceIds.clear()
   }
 
-  const col = <T>(f: (m: Merged) => T) => merged.map(f)
-  const previous = await client.query<PreviousRow>(LOCK_PREVIOUS, [col((m) => m.nasId), col((m) => m.acctSessionId)])
-  const before = new Map(previous.rows.map((r) => [`${r.nasId}\u0000${r.acctSessionId}`, r]))
-  const res = await client.query<UpsertRow>(UPSERT_SESSIONS, [
-    col((m) => m.nasId),
-    col((m) => m.acctSessionId),
-    col((m) => m.siteId),
-    col((m) => m.username),
-    col((m) => (m.mac ? (deviceIds.get(m.mac) ?? null) : null)),
-    col((m) => m.framedIp),
-    col((m) => m.calledStation),
-    col((m) => m.nasPort),
-    col((m) => utcTimestamp(m.startedAt)),
-    col((m) => utcTimestamp(m.updatedAt)),
-    col((m) => (m.stoppedAt ? utcTimestamp(m.stoppedAt) : null)),
-    col((m) => m.sessionSeconds),
-    col((m) => m.inputOctets.toString()),
-    col((m) => m.outputOctets.toString()),
-    col((m) => m.terminateCause),
-    col((m) => m.interimSeconds),
-    col((m) => m.authorized),
-    col((m) => m.method),
-    col((m) => m.voucherId),
-    col((m) => m.nasIp),
-  ])
+  /**
+   * Applies a batch inside the caller's transaction; returns what changed per
+   * session, and `committed`, to call once the transaction has committed (what
+   * a rolled-back batch wrote must not be remembered).
+   */
+  async apply(client: pg.ClientBase, records: AccountingRecord[]): Promise<{ changes: SessionChange[]; committed: () => void }> {
+    if (!records.length) return { changes: [], committed: () => {} }
+    const merged = mergeRecords(records)
+    const newDevices = await this.#devices(client, merged)
+    const deviceId = (mac: string) => this.#deviceIds.get(mac) ?? newDevices.get(mac) ?? null
 
-  const eventTime = new Map(merged.map((m) => [`${m.nasId}\u0000${m.acctSessionId}`, m.updatedAt]))
-  const changes: SessionChange[] = res.rows.map((r) => {
-    const p = before.get(`${r.nasId}\u0000${r.acctSessionId}`)
-    return {
-    sessionId: BigInt(r.id),
-    nasId: r.nasId,
-    acctSessionId: r.acctSessionId,
-    siteId: r.siteId,
-    deviceId: r.deviceId,
-    voucherId: r.voucherId,
-    inserted: r.inserted,
-    stopped: r.stoppedAt !== null,
-    deltaSeconds: Math.max(0, r.sessionSeconds - (p?.sessionSeconds ?? 0)),
-    deltaInput: maxBig(0n, BigInt(r.inputOctets) - BigInt(p?.inputOctets ?? 0)),
-    deltaOutput: maxBig(0n, BigInt(r.outputOctets) - BigInt(p?.outputOctets ?? 0)),
-    }
-  })
+    const previous = await client.query<PreviousRow>(LOCK_PREVIOUS, [json(merged.map((m) => ({ n: m.nasId, a: m.acctSessionId })))])
+    const before = new Map(previous.rows.map((r) => [sessionKey(r.nasId, r.acctSessionId), r]))
+    const res = await client.query<UpsertRow>(UPSERT_SESSIONS, [
+      json(
+        merged.map((m) => ({
+          n: m.nasId,
+          a: m.acctSessionId,
+          site: m.siteId,
+          u: m.username,
+          dev: m.mac ? deviceId(m.mac) : null,
+          fip: m.framedIp,
+          cs: m.calledStation,
+          np: m.nasPort,
+          st: utcTimestamp(m.startedAt),
+          up: utcTimestamp(m.updatedAt),
+          sp: m.stoppedAt ? utcTimestamp(m.stoppedAt) : null,
+          secs: m.sessionSeconds,
+          i: m.inputOctets,
+          o: m.outputOctets,
+          tc: m.terminateCause,
+          iv: m.interimSeconds,
+          auth: m.authorized,
+          m: m.method,
+          v: m.voucherId,
+          nip: m.nasIp,
+        })),
+      ),
+    ])
 
-  await applyRollups(client, changes, (c) => eventTime.get(`${c.nasId}\u0000${c.acctSessionId}`)!, timeZone)
-  return changes
-}
-
-async function applyRollups(client: pg.ClientBase, changes: SessionChange[], when: (c: SessionChange) => Date, timeZone: string) {
-  // Each target row once per statement (ON CONFLICT cannot touch a row twice), in a fixed order.
-  const hourly = new Map<string, { siteId: number; hour: Date; started: number; seconds: number; input: bigint; output: bigint }>()
-  const seen = new Map<string, { siteId: number; hour: Date; deviceId: number }>()
-  const daily = new Map<string, { deviceId: number; day: Date; seconds: number; octets: bigint }>()
-  const vouchers = new Map<number, number>()
-  for (const c of changes) {
-    const at = when(c)
-    const hour = hourOf(at)
-    const hk = `${c.siteId}|${hour.getTime()}`
-    const h = hourly.get(hk) ?? { siteId: c.siteId, hour, started: 0, seconds: 0, input: 0n, output: 0n }
-    h.started += c.inserted ? 1 : 0
-    h.seconds += c.deltaSeconds
-    h.input += c.deltaInput
-    h.output += c.deltaOutput
-    hourly.set(hk, h)
-    if (c.deviceId !== null) {
-      seen.set(`${hk}|${c.deviceId}`, { siteId: c.siteId, hour, deviceId: c.deviceId })
-      if (c.deltaSeconds || c.deltaInput || c.deltaOutput) {
-        const day = localDay(at, timeZone)
-        const dk = `${c.deviceId}|${day.getTime()}`
-        const d = daily.get(dk) ?? { deviceId: c.deviceId, day, seconds: 0, octets: 0n }
-        d.seconds += c.deltaSeconds
-        d.octets += c.deltaInput + c.deltaOutput
-        daily.set(dk, d)
+    const eventTime = new Map(merged.map((m) => [sessionKey(m.nasId, m.acctSessionId), m.updatedAt]))
+    const changes: SessionChange[] = res.rows.map((r) => {
+      const p = before.get(sessionKey(r.nasId, r.acctSessionId))
+      return {
+        sessionId: BigInt(r.id),
+        nasId: r.nasId,
+        acctSessionId: r.acctSessionId,
+        siteId: r.siteId,
+        deviceId: r.deviceId,
+        voucherId: r.voucherId,
+        inserted: r.inserted,
+        stopped: r.stopped,
+        deltaSeconds: Math.max(0, r.sessionSeconds - (p?.sessionSeconds ?? 0)),
+        deltaInput: maxBig(0n, BigInt(r.inputOctets) - BigInt(p?.inputOctets ?? 0)),
+        deltaOutput: maxBig(0n, BigInt(r.outputOctets) - BigInt(p?.outputOctets ?? 0)),
       }
+    })
+    const seenKeys = await this.#rollups(client, changes, (c) => eventTime.get(sessionKey(c.nasId, c.acctSessionId))!)
+    return {
+      changes,
+      committed: () => {
+        if (this.#deviceIds.size + newDevices.size > MAX_REMEMBERED) this.#deviceIds.clear()
+        for (const [mac, id] of newDevices) this.#deviceIds.set(mac, id)
+        // The keys name their hour; the set starts again each hour and stays small.
+        const hour = hourOf(new Date()).getTime()
+        if (hour !== this.#seenHour || this.#seen.size > MAX_REMEMBERED) {
+          this.#seen.clear()
+          this.#seenHour = hour
+        }
+        for (const k of seenKeys) this.#seen.add(k)
+      },
     }
-    if (c.voucherId !== null && c.deltaSeconds) vouchers.set(c.voucherId, (vouchers.get(c.voucherId) ?? 0) + c.deltaSeconds)
   }
-  const sorted = <T extends { siteId?: number; deviceId?: number }>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v)
 
-  if (seen.size) {
-    const rows = sorted(seen)
-    await client.query(
-      `WITH ins AS (
-         INSERT INTO "UsageHourlyDevice" ("siteId", "hour", "deviceId")
-         SELECT * FROM unnest($1::int[], $2::timestamp[], $3::int[]) ON CONFLICT DO NOTHING RETURNING "siteId", "hour")
-       INSERT INTO "UsageHourly" AS u ("siteId", "hour", "uniqueDevices")
-       SELECT "siteId", "hour", count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
-       ON CONFLICT ("siteId", "hour") DO UPDATE SET "uniqueDevices" = u."uniqueDevices" + EXCLUDED."uniqueDevices"`,
-      [rows.map((r) => r.siteId), rows.map((r) => utcTimestamp(r.hour)), rows.map((r) => r.deviceId)],
-    )
+  /** Ids of the batch's devices this process does not know yet (created when new). */
+  async #devices(client: pg.ClientBase, merged: Merged[]): Promise<Map<string, number>> {
+    const unknown = [...new Set(merged.map((m) => m.mac).filter((m): m is string => m !== null && !this.#deviceIds.has(m)))]
+    const found = new Map<string, number>()
+    if (unknown.length) {
+      const res = await client.query<{ id: number; mac: string }>(DEVICE_IDS, [json(unknown.map((mac) => ({ mac })))])
+      for (const r of res.rows) found.set(r.mac, r.id)
+    }
+    return found
   }
-  if (hourly.size) {
-    const rows = sorted(hourly)
-    await client.query(
-      `INSERT INTO "UsageHourly" AS u ("siteId", "hour", "sessionsStarted", "sessionSeconds", "inputOctets", "outputOctets")
-       SELECT * FROM unnest($1::int[], $2::timestamp[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[])
-       ON CONFLICT ("siteId", "hour") DO UPDATE SET
-         "sessionsStarted" = u."sessionsStarted" + EXCLUDED."sessionsStarted",
-         "sessionSeconds" = u."sessionSeconds" + EXCLUDED."sessionSeconds",
-         "inputOctets" = u."inputOctets" + EXCLUDED."inputOctets",
-         "outputOctets" = u."outputOctets" + EXCLUDED."outputOctets"`,
-      [
-        rows.map((r) => r.siteId),
-        rows.map((r) => utcTimestamp(r.hour)),
-        rows.map((r) => r.started),
-        rows.map((r) => r.seconds),
-        rows.map((r) => r.input.toString()),
-        rows.map((r) => r.output.toString()),
-      ],
-    )
-  }
-  if (daily.size) {
-    const rows = sorted(daily)
-    await client.query(
-      `INSERT INTO "DeviceUsageDaily" AS d ("deviceId", "day", "seconds", "octets")
-       SELECT * FROM unnest($1::int[], $2::date[], $3::int[], $4::bigint[])
-       ON CONFLICT ("deviceId", "day") DO UPDATE SET seconds = d.seconds + EXCLUDED.seconds, octets = d.octets + EXCLUDED.octets`,
-      [rows.map((r) => r.deviceId), rows.map((r) => r.day.toISOString().slice(0, 10)), rows.map((r) => r.seconds), rows.map((r) => r.octets.toString())],
-    )
-  }
-  if (vouchers.size) {
-    const ids = [...vouchers.keys()].sort((a, b) => a - b)
-    await client.query(
-      `UPDATE "Voucher" v SET "usedSeconds" = v."usedSeconds" + u.d, "firstUsedAt" = COALESCE(v."firstUsedAt", now())
-       FROM unnest($1::int[], $2::int[]) AS u(id, d) WHERE v.id = u.id`,
-      [ids, ids.map((id) => vouchers.get(id)!)],
-    )
-  }
-}
 
-/** Prisma's DateTime columns are timestamp(3) without time zone, holding UTC. */
-export function utcTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '')
+  /** Writes the rollups; returns the site-hour-device keys it counted. */
+  async #rollups(client: pg.ClientBase, changes: SessionChange[], when: (c: SessionChange) => Date): Promise<Set<string>> {
+    // Each target row once per statement (ON CONFLICT cannot touch a row twice).
+    const hourly = new Map<string, { s: number; h: string; n: number; secs: number; i: bigint; o: bigint }>()
+    const seen: { s: number; h: string; d: number }[] = []
+    const seenKeys = new Set<string>()
+    const daily = new Map<string, { dev: number; day: string; secs: number; oct: bigint }>()
+    const vouchers = new Map<number, number>()
+    for (const c of changes) {
+      const at = when(c)
+      const hour = hourOf(at)
+      const h = utcTimestamp(hour)
+      const hk = `${c.siteId}|${h}`
+      let row = hourly.get(hk)
+      if (!row) hourly.set(hk, (row = { s: c.siteId, h, n: 0, secs: 0, i: 0n, o: 0n }))
+      row.n += c.inserted ? 1 : 0
+      row.secs += c.deltaSeconds
+      row.i += c.deltaInput
+      row.o += c.deltaOutput
+      if (c.deviceId !== null) {
+        const sk = `${hk}|${c.deviceId}`
+        if (!this.#seen.has(sk) && !seenKeys.has(sk)) {
+          seenKeys.add(sk)
+          seen.push({ s: c.siteId, h, d: c.deviceId })
+        }
+        if (c.deltaSeconds || c.deltaInput || c.deltaOutput) {
+          const day = localDay(at, this.timeZone).toISOString().slice(0, 10)
+          const dk = `${c.deviceId}|${day}`
+          let d = daily.get(dk)
+          if (!d) daily.set(dk, (d = { dev: c.deviceId, day, secs: 0, oct: 0n }))
+          d.secs += c.deltaSeconds
+          d.oct += c.deltaInput + c.deltaOutput
+        }
+      }
+      if (c.voucherId !== null && c.deltaSeconds) vouchers.set(c.voucherId, (vouchers.get(c.voucherId) ?? 0) + c.deltaSeconds)
+    }
+    if (seen.length) await client.query(SEEN_DEVICES, [json(seen)])
+    await client.query(HOURLY, [json([...hourly.values()])])
+    if (daily.size) await client.query(DAILY, [json([...daily.values()])])
+    if (vouchers.size) await client.query(VOUCHERS, [json([...vouchers].map(([id, secs]) => ({ id, secs })))])
+    return seenKeys
+  }
 }

@@ -18,68 +18,92 @@ import {
 } from './steps.js'
 import { NO_USAGE, type AuthRequest, type Decision, type RejectReason } from './types.js'
 
-export async function authorize(req: AuthRequest, data: AuthCache): Promise<Decision> {
-  const siteId = req.nas.siteId
-  const reject = (reason: RejectReason): Decision => ({ accept: false, reason, siteId })
-  const user = classifyUser(req.username)
+// The cache answers what it knows without a Promise; only a miss is awaited,
+// so that a known voucher is decided without a trip through the microtask queue.
+type Maybe<T> = T | Promise<T>
+const isPromise = <T>(v: Maybe<T>): v is Promise<T> => v instanceof Promise
 
+export function authorize(req: AuthRequest, data: AuthCache): Maybe<Decision> {
+  const user = classifyUser(req.username)
   switch (user.kind) {
     case 'unknown':
-      return reject('unknown_user')
-
-    case 'voucher': {
-      const v = await data.voucher(user.code, req.now.getTime())
-      if (!v) return reject('unknown_user')
-      const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
-      if (why) return reject(why)
-      const policy = await data.policyForSite(siteId)
-      const simultaneous = checkSimultaneousUse(v.openDevices, req.mac, policy)
-      if (simultaneous) return reject(simultaneous)
-      const device = req.mac ? await data.device(req.mac, req.now) : undefined
-      const left = remaining(policy, device?.usage ?? NO_USAGE, v)
-      const quota = checkQuota(left)
-      if (quota) return reject(quota)
-      let deviceId = device?.deviceId ?? null
-      if (req.mac && !v.devices.includes(req.mac)) {
-        const bound = await data.bindVoucherDevice(v, req.mac)
-        if (!bound.bound) return reject('device_limit')
-        deviceId = bound.deviceId
-        data.forgetDevice(req.mac)
-      }
-      return { accept: true, grant: buildGrant(policy, left), method: 'voucher', siteId, deviceId, voucherId: v.id, credentialId: null }
-    }
-
-    case 'credential': {
-      const c = await data.credential(user.username)
-      if (!c) return reject('unknown_user')
-      const why = checkPassword(req.proof, [c.password]) ?? checkCredential(c, { mac: req.mac, nasId: req.nas.id, siteId, now: req.now })
-      if (why) return reject(why)
-      const policy = await data.policyForSite(siteId)
-      // Bound to one device: a device is in one place at a time, so its own
-      // older session (left open by the access point it roamed from) does not block it.
-      const device = await data.device(c.deviceMac, req.now)
-      const left = remaining(policy, device.usage)
-      const quota = checkQuota(left)
-      if (quota) return reject(quota)
-      if (!c.usedAt) await data.store.markCredentialUsed(c.id, req.now)
-      return { accept: true, grant: buildGrant(policy, left), method: c.method, siteId, deviceId: c.deviceId, voucherId: c.voucherId, credentialId: c.id }
-    }
-
-    case 'mac': {
-      const why = checkPassword(req.proof, macAuthPasswords(req.username))
-      if (why) return reject(why)
-      // The MAC in User-Name and the one in Calling-Station-Id must agree when both are sent.
-      if (req.mac && req.mac !== user.mac) return reject('wrong_device')
-      let device = await data.device(user.mac, req.now)
-      // The person may have accepted the terms a moment ago: look again before refusing.
-      if (checkConsent(device.consentUntil, req.now)) device = await data.device(user.mac, req.now, true)
-      const consent = checkConsent(device.consentUntil, req.now)
-      if (consent) return reject(consent)
-      const policy = await data.policyForSite(siteId)
-      const left = remaining(policy, device.usage)
-      const quota = checkQuota(left)
-      if (quota) return reject(quota)
-      return { accept: true, grant: buildGrant(policy, left), method: 'mac', siteId, deviceId: device.deviceId, voucherId: null, credentialId: null }
-    }
+      return { accept: false, reason: 'unknown_user', siteId: req.nas.siteId }
+    case 'voucher':
+      return authorizeVoucher(req, data, user.code)
+    case 'credential':
+      return authorizeCredential(req, data, user.username)
+    case 'mac':
+      return authorizeMac(req, data, user.mac)
   }
+}
+
+const reject = (reason: RejectReason, siteId: number): Decision => ({ accept: false, reason, siteId })
+
+/** `then` for a value that may or may not be a Promise, keeping it synchronous when it is not. */
+function next<T, R>(v: Maybe<T>, f: (value: T) => Maybe<R>): Maybe<R> {
+  return isPromise(v) ? v.then(f) : f(v)
+}
+
+function authorizeVoucher(req: AuthRequest, data: AuthCache, code: string): Maybe<Decision> {
+  const siteId = req.nas.siteId
+  return next(data.voucher(code, req.now.getTime()), (v) => {
+    if (!v) return reject('unknown_user', siteId)
+    const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
+    if (why) return reject(why, siteId)
+    return next(data.policyForSite(siteId), (policy) => {
+      const simultaneous = checkSimultaneousUse(v.openDevices, req.mac, policy)
+      if (simultaneous) return reject(simultaneous, siteId)
+      return next(req.mac ? data.device(req.mac, req.now) : undefined, (device) => {
+        const left = remaining(policy, device?.usage ?? NO_USAGE, v)
+        const quota = checkQuota(left)
+        if (quota) return reject(quota, siteId)
+        const grant = buildGrant(policy, left)
+        if (!req.mac || v.devices.includes(req.mac)) {
+          return { accept: true, grant, method: 'voucher', siteId, deviceId: device?.deviceId ?? null, voucherId: v.id, credentialId: null } as Decision
+        }
+        // A device new to this voucher takes one of its places (a database write).
+        const mac = req.mac
+        return data.bindVoucherDevice(v, mac).then((bound): Decision => {
+          if (!bound.bound) return reject('device_limit', siteId)
+          data.forgetDevice(mac)
+          return { accept: true, grant, method: 'voucher', siteId, deviceId: bound.deviceId, voucherId: v.id, credentialId: null }
+        })
+      })
+    })
+  })
+}
+
+async function authorizeCredential(req: AuthRequest, data: AuthCache, username: string): Promise<Decision> {
+  const siteId = req.nas.siteId
+  const c = await data.credential(username)
+  if (!c) return reject('unknown_user', siteId)
+  const why = checkPassword(req.proof, [c.password]) ?? checkCredential(c, { mac: req.mac, nasId: req.nas.id, siteId, now: req.now })
+  if (why) return reject(why, siteId)
+  const policy = await data.policyForSite(siteId)
+  // Bound to one device: a device is in one place at a time, so its own
+  // older session (left open by the access point it roamed from) does not block it.
+  const device = await data.device(c.deviceMac, req.now)
+  const left = remaining(policy, device.usage)
+  const quota = checkQuota(left)
+  if (quota) return reject(quota, siteId)
+  if (!c.usedAt) await data.store.markCredentialUsed(c.id, req.now)
+  return { accept: true, grant: buildGrant(policy, left), method: c.method, siteId, deviceId: c.deviceId, voucherId: c.voucherId, credentialId: c.id }
+}
+
+async function authorizeMac(req: AuthRequest, data: AuthCache, mac: string): Promise<Decision> {
+  const siteId = req.nas.siteId
+  const why = checkPassword(req.proof, macAuthPasswords(req.username))
+  if (why) return reject(why, siteId)
+  // The MAC in User-Name and the one in Calling-Station-Id must agree when both are sent.
+  if (req.mac && req.mac !== mac) return reject('wrong_device', siteId)
+  let device = await data.device(mac, req.now)
+  // The person may have accepted the terms a moment ago: look again before refusing.
+  if (checkConsent(device.consentUntil, req.now)) device = await data.device(mac, req.now, true)
+  const consent = checkConsent(device.consentUntil, req.now)
+  if (consent) return reject(consent, siteId)
+  const policy = await data.policyForSite(siteId)
+  const left = remaining(policy, device.usage)
+  const quota = checkQuota(left)
+  if (quota) return reject(quota, siteId)
+  return { accept: true, grant: buildGrant(policy, left), method: 'mac', siteId, deviceId: device.deviceId, voucherId: null, credentialId: null }
 }

@@ -15,7 +15,13 @@ interface Entry<T> {
 }
 
 export interface AuthCacheOptions {
-  /** How long a voucher or device snapshot is trusted (default 30 s, ±25% so that entries do not all expire together). */
+  /**
+   * How long a voucher or device snapshot is used before it is read again
+   * (default 5 minutes, ±25% so that entries do not all expire together).
+   * What must reach the auth path sooner does not wait for it: the change log
+   * drops revoked vouchers and edited policies, accounting drops the entries
+   * it changes, and a refusal for want of consent looks again.
+   */
   ttlMs?: number
   /** How long "no such voucher" is remembered (default 5 s): guesses do not all reach the database. */
   negativeTtlMs?: number
@@ -65,6 +71,9 @@ export class AuthCache {
   readonly #vouchers: TtlMap<string, VoucherSnapshot | null>
   readonly #devices: TtlMap<string, DeviceSnapshot>
   readonly #voucherCodes = new Map<number, string>()
+  // Kept apart from the snapshots, which accounting drops all the time: a
+  // voucher's minutes only change through the change log.
+  readonly #voucherMinutes = new Map<number, number | null>()
   hits = 0
   misses = 0
 
@@ -72,20 +81,23 @@ export class AuthCache {
     readonly store: AuthStore,
     options: AuthCacheOptions = {},
   ) {
-    this.#ttlMs = options.ttlMs ?? 30_000
+    this.#ttlMs = options.ttlMs ?? 300_000
     this.#negativeTtl = options.negativeTtlMs ?? 5_000
     const max = options.maxEntries ?? 200_000
     this.#vouchers = new TtlMap(max)
     this.#devices = new TtlMap(max)
   }
 
-  async policyForSite(siteId: number): Promise<EffectivePolicy> {
-    let p = this.#policies.get(siteId)
-    if (!p) {
-      p = await this.store.policyForSite(siteId)
-      this.#policies.set(siteId, p)
-    }
-    return p
+  // The methods below answer from the cache without a Promise, so that a
+  // known voucher costs no trip through the microtask queue.
+
+  policyForSite(siteId: number): EffectivePolicy | Promise<EffectivePolicy> {
+    const p = this.#policies.get(siteId)
+    if (p) return p
+    return this.store.policyForSite(siteId).then((loaded) => {
+      this.#policies.set(siteId, loaded)
+      return loaded
+    })
   }
 
   #ttl(now: number): { fresh: number; stale: number } {
@@ -98,14 +110,14 @@ export class AuthCache {
    * background read refreshes it (a login is not made to wait for a refresh);
    * a missing or expired one is read now.
    */
-  async #read<K, V>(
+  #read<K, V>(
     map: TtlMap<K, V>,
     key: K,
     loadKey: string,
     now: number,
     load: () => Promise<V>,
     ttl: (v: V) => { fresh: number; stale: number },
-  ): Promise<V> {
+  ): V | Promise<V> {
     const cached = map.get(key, now)
     if (cached && !cached.stale) {
       this.hits++
@@ -136,7 +148,7 @@ export class AuthCache {
     return pending
   }
 
-  voucher(code: string, now: number): Promise<VoucherSnapshot | null> {
+  voucher(code: string, now: number): VoucherSnapshot | null | Promise<VoucherSnapshot | null> {
     return this.#read(
       this.#vouchers,
       code,
@@ -144,7 +156,11 @@ export class AuthCache {
       now,
       async () => {
         const v = await this.store.voucher(code)
-        if (v) this.#voucherCodes.set(v.id, code)
+        if (v) {
+          this.#voucherCodes.set(v.id, code)
+          if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
+          this.#voucherMinutes.set(v.id, v.minutes)
+        }
         return v
       },
       (v) => (v ? this.#ttl(now) : { fresh: now + this.#negativeTtl, stale: now + this.#negativeTtl }),
@@ -152,7 +168,7 @@ export class AuthCache {
   }
 
   /** `fresh`: skip the cache (a refusal must not rest on what was true a few seconds ago). */
-  async device(mac: string, now: Date, fresh = false): Promise<DeviceSnapshot> {
+  device(mac: string, now: Date, fresh = false): DeviceSnapshot | Promise<DeviceSnapshot> {
     if (fresh) this.forgetDevice(mac)
     return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.store.device(mac, now), () => this.#ttl(now.getTime()))
   }
@@ -166,6 +182,11 @@ export class AuthCache {
     const result = await this.store.bindVoucherDevice(v.id, mac, v.maxDevices)
     if (result.bound && !v.devices.includes(mac)) v.devices.push(mac)
     return result
+  }
+
+  /** A voucher's total minutes if this process has read it (null: no limit; undefined: not known). */
+  voucherMinutes(id: number): number | null | undefined {
+    return this.#voucherMinutes.get(id)
   }
 
   /** Accounting for this device or voucher changed what is known of it. */
@@ -185,8 +206,13 @@ export class AuthCache {
   applyChange(change: Change): void {
     switch (change.kind) {
       case 'voucher':
-        if (change.ref) this.forgetVoucher(Number(change.ref))
-        else this.#vouchers.clear()
+        if (change.ref) {
+          this.forgetVoucher(Number(change.ref))
+          this.#voucherMinutes.delete(Number(change.ref))
+        } else {
+          this.#vouchers.clear()
+          this.#voucherMinutes.clear()
+        }
         break
       case 'policy':
       case 'site':
@@ -195,6 +221,7 @@ export class AuthCache {
       case 'all':
         this.#policies.clear()
         this.#vouchers.clear()
+        this.#voucherMinutes.clear()
         this.#devices.clear()
         break
       case 'nas':

@@ -168,8 +168,12 @@ export class PgliteSocketServer {
           await this.db.execProtocolRawStream(m, {
             onRawData: (data: Uint8Array) => {
               if (!data.length) return
-              if (!unit.conn.closed) unit.conn.socket.write(data)
-              tail = Buffer.concat([tail, data]).subarray(-6)
+              // A copy: the chunk is a view into PGlite's memory, which the next
+              // chunk overwrites while the socket may still be queueing this one
+              // (seen as a corrupt 10,000-row result).
+              const chunk = Buffer.from(data)
+              if (!unit.conn.closed) unit.conn.socket.write(chunk)
+              tail = Buffer.concat([tail, chunk.subarray(-6)]).subarray(-6)
             },
           })
         }

@@ -140,4 +140,10 @@ t.test('local days and months in Asia/Ho_Chi_Minh (UTC+7)', async (t) => {
   t.equal(localMonthStart(late, 'Asia/Ho_Chi_Minh').toISOString(), '2026-12-01T00:00:00.000Z')
   t.equal(localDay(late, 'UTC').toISOString(), '2026-11-30T00:00:00.000Z')
   t.equal(secondsToLocalMidnight(new Date('2026-11-27T16:00:00Z'), 'Asia/Ho_Chi_Minh'), 3600, '23:00 local')
+  // The offset is worked out once per quarter hour: right across a DST change and in half-hour zones too.
+  t.equal(localDay(new Date('2026-03-28T23:30:00Z'), 'Europe/Berlin').toISOString(), '2026-03-29T00:00:00.000Z', '00:30 CET')
+  t.equal(localDay(new Date('2026-03-29T21:59:00Z'), 'Europe/Berlin').toISOString(), '2026-03-29T00:00:00.000Z', '23:59 CEST')
+  t.equal(localDay(new Date('2026-03-29T22:00:00Z'), 'Europe/Berlin').toISOString(), '2026-03-30T00:00:00.000Z', 'midnight CEST')
+  t.equal(localDay(new Date('2026-06-01T02:29:00Z'), 'America/St_Johns').toISOString(), '2026-05-31T00:00:00.000Z', 'UTC-2:30')
+  t.equal(localDay(new Date('2026-06-01T02:30:00Z'), 'America/St_Johns').toISOString(), '2026-06-01T00:00:00.000Z')
 })

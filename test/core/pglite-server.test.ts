@@ -33,6 +33,16 @@ t.test('many clients share one PGlite safely', async (t) => {
     t.ok(results.every((r, i) => r.a === i && r.b === `v${i}`), 'every answer belongs to its question')
   })
 
+  t.test('a large result arrives whole (its chunks are copied out of PGlite before the next one)', async (t) => {
+    const concurrent = await Promise.all(
+      [0, 1, 2].map(() => pool.query<{ g: number; pad: string }>("SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 20000) AS g")),
+    )
+    for (const r of concurrent) {
+      t.equal(r.rows.length, 20000)
+      t.ok(r.rows.every((row, i) => row.g === i + 1 && row.pad.length === 100), 'every row intact')
+    }
+  })
+
   t.test('transactions from several connections do not mix', async (t) => {
     await Promise.all(
       Array.from({ length: 6 }, async (_, w) => {
