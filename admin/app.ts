@@ -8,6 +8,6 @@ import { metricsRoutes } from '../core/http/metrics.js'
 export async function buildAdmin(ctx: AppContext): Promise<FastifyInstance> {
   const app = createHttpApp(ctx.log, ctx.config.trustProxy)
   await app.register(healthRoutes, { db: ctx.db, service: 'admin' })
-  await app.register(metricsRoutes, { registry: ctx.metrics })
+  await app.register(metricsRoutes, { ctx })
   return app
 }
