@@ -1,5 +1,6 @@
 // The pages of a login and the hand-over to the NAS, shared by the routes.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { storeRecords } from '../core/accounting/apply.js'
 import type { Consent, LoginMethod } from '../core/db/generated/client.js'
 import { deviceStanding } from '../core/services/consents.js'
 import { deviceForMac } from '../core/services/devices.js'
@@ -244,26 +245,32 @@ export async function handToNas(
 
 async function recordOpenNdsSession(portal: Portal, visit: Visit, input: { method: LoginMethod; consent: Consent; voucherId?: number }) {
   if (visit.context.login.vendor !== 'opennds') return
-  const now = new Date()
   const seconds = (visit.site.policy?.sessionMinutes ?? 30) * 60
-  const acctSessionId = `nds-${visit.context.login.hid.slice(0, 48)}`
-  await portal.ctx.db.prisma.session.upsert({
-    where: { nasId_acctSessionId: { nasId: visit.nas.id, acctSessionId } },
-    update: { updatedAt: now },
-    create: {
+  const device = await portal.ctx.db.prisma.device.findUnique({ where: { id: input.consent.deviceId }, select: { mac: true } })
+  // Stored as RADIUS stores an Accounting Start, so that openNDS sites count
+  // in the statistics like the others.
+  await storeRecords(portal.ctx.db.pool, portal.ctx.config.timeZone, [
+    {
       nasId: visit.nas.id,
       siteId: visit.site.id,
-      acctSessionId,
+      acctSessionId: `nds-${visit.context.login.hid.slice(0, 48)}`,
+      status: 'start',
       username: `opennds:${input.method}`,
-      method: input.method,
-      deviceId: input.consent.deviceId,
-      voucherId: input.voucherId ?? null,
+      mac: device?.mac ?? null,
       framedIp: visit.context.clientIp ?? null,
       calledStation: visit.context.apMac ?? null,
-      startedAt: now,
-      updatedAt: now,
+      nasPort: null,
+      nasIp: null,
+      eventTime: new Date(),
+      sessionSeconds: 0,
+      inputOctets: 0n,
+      outputOctets: 0n,
+      terminateCause: null,
       // openNDS sends no interim updates: the session is stale only after it could have ended.
       interimSeconds: seconds,
+      authorized: true,
+      method: input.method,
+      voucherId: input.voucherId ?? null,
     },
-  })
+  ])
 }

@@ -5,7 +5,7 @@
 import cluster from 'node:cluster'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
-import { closeStaleSessions, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
+import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { serviceLogger } from '../core/logger.js'
 import { changesSince, latestChangeId } from '../core/services/changes.js'
@@ -130,6 +130,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     }
     await markNasSeen(prisma, flushSeen)
     await stats.flush()
+    await foldPendingUsage(prisma)
     if (!leader) return
     const stale = await closeStaleSessions(prisma, now)
     if (stale) log.info({ sessions: stale }, 'closed stale sessions')
@@ -148,7 +149,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     t.unref()
     return t
   }
-  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(options.jobIntervalMs ?? 30_000, 'periodic jobs', jobs)]
+  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(options.jobIntervalMs ?? 10_000, 'periodic jobs', jobs)]
 
   const port = (s: typeof auth) => s.address().port
   log.info({ nas: registry.size }, 'RADIUS ready')

@@ -5,13 +5,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { PGLITE_TEMPLATE, openPglite, pgdataDir } from '../core/db/embedded.js'
-import { applyMigrations, readMigrations } from '../core/db/migrations.js'
+import { applyMigrations, migrationsStamp } from '../core/db/migrations.js'
 import { pgliteRunner } from '../core/db/runners.js'
 
 // Remade when the migrations change; a start applies whatever the copy lacks anyway.
-const stamp = readMigrations()
-  .map((m) => `${m.name} ${m.checksum}`)
-  .join('\n')
+const stamp = migrationsStamp()
 const stampFile = `${PGLITE_TEMPLATE}.migrations`
 if (fs.existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION')) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) process.exit(0)
 

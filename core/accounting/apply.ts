@@ -160,28 +160,22 @@ ON CONFLICT ("nasId", "acctSessionId") DO UPDATE SET
 RETURNING s."id"::text, s."nasId", s."acctSessionId", s."siteId", s."deviceId", s."voucherId", s."sessionSeconds",
   s."inputOctets"::text, s."outputOctets"::text, (s."stoppedAt" IS NOT NULL) AS stopped, (s.xmax = 0) AS inserted`
 
-// Each device once per site and hour: the new ones count as unique devices,
-// and their "last seen" moves (once an hour is enough for retention).
-const SEEN_DEVICES = `
+// The batch's additions to the hourly statistics, as one pending row per site
+// and hour (folded into UsageHourly by maintenance.ts). Each device counts
+// once per site and hour: the ones new to it count as unique devices, and
+// their "last seen" moves (once an hour is enough for retention).
+const PENDING_USAGE = `
 WITH ins AS (
   INSERT INTO "UsageHourlyDevice" ("siteId", "hour", "deviceId")
-  SELECT s, h, d FROM json_to_recordset($1::json) AS t(s int, h timestamp, d int) ORDER BY s, h, d
+  SELECT s, h, d FROM json_to_recordset($2::json) AS t(s int, h timestamp, d int) ORDER BY s, h, d
   ON CONFLICT DO NOTHING RETURNING "siteId", "hour", "deviceId"),
-touch AS (
-  UPDATE "Device" SET "lastSeenAt" = now() WHERE id IN (SELECT "deviceId" FROM ins))
-INSERT INTO "UsageHourly" AS u ("siteId", "hour", "uniqueDevices")
-SELECT "siteId", "hour", count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
-ON CONFLICT ("siteId", "hour") DO UPDATE SET "uniqueDevices" = u."uniqueDevices" + EXCLUDED."uniqueDevices"`
-
-const HOURLY = `
-INSERT INTO "UsageHourly" AS u ("siteId", "hour", "sessionsStarted", "sessionSeconds", "inputOctets", "outputOctets")
-SELECT s, h, n, secs::bigint, i::bigint, o::bigint
-FROM json_to_recordset($1::json) AS t(s int, h timestamp, n int, secs text, i text, o text) ORDER BY s, h
-ON CONFLICT ("siteId", "hour") DO UPDATE SET
-  "sessionsStarted" = u."sessionsStarted" + EXCLUDED."sessionsStarted",
-  "sessionSeconds" = u."sessionSeconds" + EXCLUDED."sessionSeconds",
-  "inputOctets" = u."inputOctets" + EXCLUDED."inputOctets",
-  "outputOctets" = u."outputOctets" + EXCLUDED."outputOctets"`
+touch AS (UPDATE "Device" SET "lastSeenAt" = now() WHERE id IN (SELECT "deviceId" FROM ins)),
+devices AS (SELECT "siteId" AS s, "hour" AS h, count(*)::int AS n FROM ins GROUP BY 1, 2),
+usage AS (SELECT * FROM json_to_recordset($1::json) AS t(s int, h timestamp, n int, secs text, i text, o text))
+INSERT INTO "UsageHourlyPending" ("siteId", "hour", "sessionsStarted", "uniqueDevices", "sessionSeconds", "inputOctets", "outputOctets")
+SELECT COALESCE(u.s, d.s), COALESCE(u.h, d.h), COALESCE(u.n, 0), COALESCE(d.n, 0),
+  COALESCE(u.secs::bigint, 0), COALESCE(u.i::bigint, 0), COALESCE(u.o::bigint, 0)
+FROM usage u FULL JOIN devices d ON d.s = u.s AND d.h = u.h`
 
 const DAILY = `
 INSERT INTO "DeviceUsageDaily" AS d ("deviceId", "day", "seconds", "octets")
@@ -355,10 +349,25 @@ export class AccountingStore {
       }
       if (c.voucherId !== null && c.deltaSeconds) vouchers.set(c.voucherId, (vouchers.get(c.voucherId) ?? 0) + c.deltaSeconds)
     }
-    if (seen.length) await client.query(SEEN_DEVICES, [json(seen)])
-    await client.query(HOURLY, [json([...hourly.values()])])
+    await client.query(PENDING_USAGE, [json([...hourly.values()]), json(seen)])
     if (daily.size) await client.query(DAILY, [json([...daily.values()])])
     if (vouchers.size) await client.query(VOUCHERS, [json([...vouchers].map(([id, secs]) => ({ id, secs })))])
     return seenKeys
+  }
+}
+
+/** Records stored in a transaction of their own: for writers other than RADIUS (the portal's openNDS sessions). */
+export async function storeRecords(pool: pg.Pool, timeZone: string, records: AccountingRecord[]): Promise<SessionChange[]> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const { changes } = await new AccountingStore(timeZone).apply(client, records)
+    await client.query('COMMIT')
+    return changes
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
   }
 }

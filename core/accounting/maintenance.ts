@@ -26,6 +26,33 @@ export async function samplePeakConcurrency(prisma: PrismaClient, now: Date): Pr
     ON CONFLICT ("siteId", "hour") DO UPDATE SET "peakConcurrent" = GREATEST(u."peakConcurrent", EXCLUDED."peakConcurrent")`
 }
 
+/**
+ * Adds what accounting batches left in UsageHourlyPending to UsageHourly.
+ * Each pending row is deleted by the statement that adds it, so two
+ * processes folding at once never count one twice. Returns the rows folded.
+ */
+export async function foldPendingUsage(prisma: PrismaClient): Promise<number> {
+  const rows = await prisma.$queryRaw<{ n: number }[]>`
+    WITH taken AS (DELETE FROM "UsageHourlyPending" RETURNING *),
+    sums AS (
+      SELECT "siteId", "hour", sum("sessionsStarted")::int AS started, sum("uniqueDevices")::int AS devices,
+        sum("sessionSeconds")::bigint AS seconds, sum("inputOctets")::bigint AS input, sum("outputOctets")::bigint AS output,
+        count(*)::int AS n
+      FROM taken GROUP BY 1, 2),
+    folded AS (
+      INSERT INTO "UsageHourly" AS u ("siteId", "hour", "sessionsStarted", "uniqueDevices", "sessionSeconds", "inputOctets", "outputOctets")
+      SELECT "siteId", "hour", started, devices, seconds, input, output FROM sums ORDER BY 1, 2
+      ON CONFLICT ("siteId", "hour") DO UPDATE SET
+        "sessionsStarted" = u."sessionsStarted" + EXCLUDED."sessionsStarted",
+        "uniqueDevices" = u."uniqueDevices" + EXCLUDED."uniqueDevices",
+        "sessionSeconds" = u."sessionSeconds" + EXCLUDED."sessionSeconds",
+        "inputOctets" = u."inputOctets" + EXCLUDED."inputOctets",
+        "outputOctets" = u."outputOctets" + EXCLUDED."outputOctets"
+      RETURNING 1)
+    SELECT COALESCE(sum(n), 0)::int AS n FROM sums`
+  return rows[0]?.n ?? 0
+}
+
 export async function openSessionCount(prisma: PrismaClient): Promise<number> {
   return prisma.session.count({ where: { stoppedAt: null } })
 }

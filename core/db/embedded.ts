@@ -4,7 +4,7 @@ import path from 'node:path'
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
-import { PROJECT_ROOT } from './migrations.js'
+import { PROJECT_ROOT, migrationsStamp } from './migrations.js'
 
 // PostgreSQL's defaults size shared memory for a server with 100 connections
 // and 128 MB of buffers; PGlite serves one process, and these settings take
@@ -17,6 +17,15 @@ export const PGLITE_CONF = ['shared_buffers=16MB', 'max_connections=8', 'wal_buf
  * five or more. Migrations it lacks are applied on top at start as usual.
  */
 export const PGLITE_TEMPLATE = path.join(PROJECT_ROOT, 'dist', 'pglite-template')
+
+/** The build's template, if it was made with the migrations this copy has (else a new database is initialised). */
+function templateIsCurrent(): boolean {
+  try {
+    return fs.existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION')) && fs.readFileSync(`${PGLITE_TEMPLATE}.migrations`, 'utf8') === migrationsStamp()
+  } catch {
+    return false
+  }
+}
 
 export function pgdataDir(dataDir: string): string {
   return path.join(dataDir, 'pglite')
@@ -57,7 +66,7 @@ export async function openPglite(dataDir: string, onInit?: () => void): Promise<
     const tmp = `${dir}.init-${process.pid}`
     fs.rmSync(tmp, { recursive: true, force: true })
     fs.mkdirSync(path.dirname(dir), { recursive: true })
-    if (fs.existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION'))) {
+    if (templateIsCurrent()) {
       fs.cpSync(PGLITE_TEMPLATE, tmp, { recursive: true })
     } else {
       await initdbInChild(tmp)

@@ -41,6 +41,11 @@ export interface SqlRunner {
   exec(sql: string): Promise<void>
 }
 
+/** One line per migration, name and checksum: changes whenever the history does. */
+export function migrationsStamp(migrations = readMigrations()): string {
+  return migrations.map((m) => `${m.name} ${m.checksum}`).join('\n')
+}
+
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
@@ -109,6 +114,11 @@ export async function applyMigrations(db: SqlRunner, migrations = readMigrations
     if (status.unknown.length) {
       throw new Error(
         `the database has migrations this copy of citywifi does not know (${status.unknown.join(', ')}): it was migrated by a newer version`,
+      )
+    }
+    if (status.edited.length) {
+      throw new Error(
+        `migration ${status.edited.join(', ')} changed after it was applied to this database: a released migration must never change (add a new one)`,
       )
     }
     const applied: string[] = []

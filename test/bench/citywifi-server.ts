@@ -96,9 +96,10 @@ export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; fr
     RADIUS_AUTH_PORT: String(authPort),
     RADIUS_ACCT_PORT: String(acctPort),
     LOG_LEVEL: 'warn',
-    // Both cores, as the RADIUS issue allows when one event loop is not enough
-    // (radius/cluster.ts); BENCH_RADIUS_WORKERS=1 measures a single process.
-    RADIUS_WORKERS: process.env.BENCH_RADIUS_WORKERS ?? '2',
+    // One process by default; BENCH_RADIUS_WORKERS=2 runs RADIUS in two worker
+    // processes sharing the sockets (radius/cluster.ts). On a 2-core machine
+    // that also runs the load generator, two were not faster (docs/performance.md).
+    RADIUS_WORKERS: process.env.BENCH_RADIUS_WORKERS ?? '1',
   }
   delete env.DATABASE_URL
   let dbName: string | undefined

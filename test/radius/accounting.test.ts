@@ -1,7 +1,7 @@
 // Accounting over real UDP: the life of a session, retransmissions stored
 // once, gigawords, Acct-Delay-Time, Accounting-On, stale sessions, rollups.
 import t from 'tap'
-import { closeStaleSessions, samplePeakConcurrency } from '../../core/accounting/maintenance.js'
+import { closeStaleSessions, foldPendingUsage, samplePeakConcurrency } from '../../core/accounting/maintenance.js'
 import { Code, attr, encodeRequest } from '../../radius/codec/index.js'
 import { dbKinds } from '../helpers/databases.js'
 import { SECRET, counter, radiusFixture } from './setup.js'
@@ -59,6 +59,9 @@ for (const kind of dbKinds()) {
       await acct([...base('Stop'), attr('Acct-Session-Time', 600), attr('Acct-Input-Octets', 2000), attr('Acct-Output-Octets', 9000), attr('Acct-Output-Gigawords', 1)])
       t.equal(await prisma.session.count(), 1, 'one session row')
 
+      // Batches leave their part of the statistics pending; the periodic job adds it up.
+      t.ok((await foldPendingUsage(prisma)) > 0, 'pending statistics folded')
+      t.equal(await foldPendingUsage(prisma), 0, 'and only once')
       const usage = await prisma.usageHourly.findMany({ where: { siteId: f.siteId } })
       const sum = (k: 'sessionsStarted' | 'uniqueDevices') => usage.reduce((a, u) => a + u[k], 0)
       t.equal(sum('sessionsStarted'), 1, 'one session started')

@@ -233,6 +233,20 @@ CREATE TABLE "UsageHourly" (
 );
 
 -- CreateTable
+CREATE TABLE "UsageHourlyPending" (
+    "id" BIGSERIAL NOT NULL,
+    "siteId" INTEGER NOT NULL,
+    "hour" TIMESTAMP(3) NOT NULL,
+    "sessionsStarted" INTEGER NOT NULL DEFAULT 0,
+    "uniqueDevices" INTEGER NOT NULL DEFAULT 0,
+    "sessionSeconds" BIGINT NOT NULL DEFAULT 0,
+    "inputOctets" BIGINT NOT NULL DEFAULT 0,
+    "outputOctets" BIGINT NOT NULL DEFAULT 0,
+
+    CONSTRAINT "UsageHourlyPending_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "UsageHourlyDevice" (
     "siteId" INTEGER NOT NULL,
     "hour" TIMESTAMP(3) NOT NULL,
@@ -456,6 +470,9 @@ ALTER TABLE "DeviceUsageDaily" ADD CONSTRAINT "DeviceUsageDaily_deviceId_fkey" F
 
 -- AddForeignKey
 ALTER TABLE "UsageHourly" ADD CONSTRAINT "UsageHourly_siteId_fkey" FOREIGN KEY ("siteId") REFERENCES "Site"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "UsageHourlyPending" ADD CONSTRAINT "UsageHourlyPending_siteId_fkey" FOREIGN KEY ("siteId") REFERENCES "Site"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "AuthHourly" ADD CONSTRAINT "AuthHourly_siteId_fkey" FOREIGN KEY ("siteId") REFERENCES "Site"("id") ON DELETE CASCADE ON UPDATE CASCADE;
