@@ -292,3 +292,23 @@ t.test('encodeRequest refuses what it cannot build', async (t) => {
   t.ok(raw.subarray(4, 20).equals(fixed))
   t.equal(raw.length, 20)
 })
+
+t.test('hmacMd5 matches node:crypto for keys around the 64-octet block and messages in the workspace', async (t) => {
+  const { hmacMd5, workspace } = await import('../../radius/codec/digest.js')
+  const { randomBytes } = await import('node:crypto')
+  for (const keyLength of [0, 1, 16, 63, 64, 65, 200]) {
+    for (const messageLength of [0, 20, 64, 4096]) {
+      const key = randomBytes(keyLength)
+      const message = randomBytes(messageLength)
+      const expected = createHmac('md5', key).update(message).digest()
+      t.ok(hmacMd5(key, message).equals(expected), `key ${keyLength} octets, message ${messageLength}`)
+      // The caller may hash a view of the shared workspace (Message-Authenticator does).
+      const w = workspace(messageLength)
+      message.copy(w)
+      t.ok(hmacMd5(key, w.subarray(0, messageLength)).equals(expected), `key ${keyLength}, message ${messageLength} in the workspace`)
+    }
+  }
+  const text = 'a shared secret as configured'
+  t.ok(hmacMd5(text, Buffer.from('x')).equals(createHmac('md5', text).update('x').digest()), 'a string secret, twice (cached pads)')
+  t.ok(hmacMd5(text, Buffer.from('y')).equals(createHmac('md5', text).update('y').digest()))
+})
