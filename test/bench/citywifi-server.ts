@@ -146,9 +146,12 @@ export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; fr
   }
 }
 
-/** Starts `node [nodeArgs] bin/citywifi.js radius` on a prepared database and waits for a Status-Server answer. */
+/** The node options citywifi's services run with: `npm start`, deploy/systemd and deploy/container set the same. */
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=64']
+
+/** Starts `node [SERVICE_NODE_ARGS] [nodeArgs] bin/citywifi.js radius` on a prepared database and waits for a Status-Server answer. */
 export async function launchCitywifi(db: PreparedDatabase, opts: { nodeArgs?: string[] } = {}): Promise<CitywifiUnderTest> {
-  const c = startChild(process.execPath, [...(opts.nodeArgs ?? []), 'bin/citywifi.js', 'radius'], { cwd: ROOT, env: db.env })
+  const c = startChild(process.execPath, [...SERVICE_NODE_ARGS, ...(opts.nodeArgs ?? []), 'bin/citywifi.js', 'radius'], { cwd: ROOT, env: db.env })
   const alive = () => c.proc.exitCode === null && c.proc.signalCode === null
   try {
     await waitForAnswer(db.authPort, db.secret, statusServer, alive)

@@ -8,7 +8,7 @@
 // BENCH_DB (embedded,postgres), BENCH_DATABASE_URL (default TEST_DATABASE_URL
 // or postgresql://postgres@127.0.0.1:5432/test), BENCH_JSON (write the
 // results there too), BENCH_QUIET_CORES (0.15: wait while other processes
-// use more), BENCH_FREERADIUS (/usr/sbin/freeradius).
+// use more), BENCH_FREERADIUS (/usr/sbin/freeradius), BENCH_NODE_ARGS.
 import fs from 'node:fs'
 import os from 'node:os'
 import {
@@ -30,6 +30,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 const ACCT_SECONDS = Number(process.env.BENCH_ACCT_SECONDS ?? 10)
 const QUIET_CORES = Number(process.env.BENCH_QUIET_CORES ?? 0.15)
 const DBS = (process.env.BENCH_DB ?? 'embedded,postgres').split(',').map((s) => s.trim()) as DbKind[]
+// BENCH_NODE_ARGS: extra node options for citywifi (e.g. --trace-gc with BENCH_SHOW_OUTPUT=1).
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const USERS = 10_000
 const FRESH = 500
 const LEVELS = [8, 64] as const
@@ -130,7 +132,7 @@ async function benchCitywifi(db: PreparedDatabase) {
   const server: ServerName = db.kind === 'embedded' ? 'citywifi embedded' : 'citywifi PostgreSQL'
   log(`\n== ${server} ==`)
   const started = Date.now()
-  const cw: CitywifiUnderTest = await launchCitywifi(db)
+  const cw: CitywifiUnderTest = await launchCitywifi(db, { nodeArgs: NODE_ARGS })
   log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${cw.pid}, RADIUS_WORKERS=${db.env.RADIUS_WORKERS}); RSS ${cw.rss().toFixed(0)} MiB idle (all its processes)`)
   const idle = cw.rss()
   try {
