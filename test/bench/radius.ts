@@ -3,8 +3,7 @@
 // (radius-load.ts), then accounting throughput; prints a table, the ratios
 // and the targets. test/bench/run.ts runs it; alone:
 //   node --import tsx test/bench/radius.ts
-// Environment: BENCH_SECONDS (Access-Request window, default 30: one full
-// turn of citywifi's 30 s cache), BENCH_WARMUP (3), BENCH_ACCT_SECONDS (10),
+// Environment: BENCH_SECONDS (Access-Request window, default 30), BENCH_WARMUP (3), BENCH_ACCT_SECONDS (10),
 // BENCH_DB (embedded,postgres), BENCH_DATABASE_URL (default TEST_DATABASE_URL
 // or postgresql://postgres@127.0.0.1:5432/test), BENCH_JSON (write the
 // results there too), BENCH_QUIET_CORES (0.15: wait while other processes
