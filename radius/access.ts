@@ -49,13 +49,14 @@ function passwordProof(p: Packet, nas: NasClient): PasswordProof | undefined {
 }
 
 // prom-client hashes a label object at every inc(); bound children do not.
-const counters = new WeakMap<RadiusMetrics, Map<string, { inc(): void }>>()
+const counters = new WeakMap<RadiusMetrics, Map<'accept' | 'reject', Map<string, { inc(): void }>>>()
 function countDecision(metrics: RadiusMetrics, result: 'accept' | 'reject', reason: string) {
-  let byKey = counters.get(metrics)
-  if (!byKey) counters.set(metrics, (byKey = new Map()))
-  const key = `${result}|${reason}`
-  let c = byKey.get(key)
-  if (!c) byKey.set(key, (c = metrics.access.labels(result, reason)))
+  let byResult = counters.get(metrics)
+  if (!byResult) counters.set(metrics, (byResult = new Map()))
+  let byReason = byResult.get(result)
+  if (!byReason) byResult.set(result, (byReason = new Map()))
+  let c = byReason.get(reason)
+  if (!c) byReason.set(reason, (c = metrics.access.labels(result, reason)))
   c.inc()
 }
 

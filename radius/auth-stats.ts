@@ -5,8 +5,17 @@ import type { PrismaClient } from '../core/db/generated/client.js'
 import { hourOf } from '../core/auth/periods.js'
 import type { Logger } from '../core/logger.js'
 
+interface PendingCount {
+  siteId: number
+  hour: Date
+  result: string
+  reason: string
+  count: number
+}
+
 export class AuthStats {
-  #pending = new Map<string, { siteId: number; hour: Date; result: string; reason: string; count: number }>()
+  #pending = new Map<string, PendingCount>()
+  #last: { siteId: number; hourMs: number; result: string; reason: string; key: string; entry: PendingCount } | undefined
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -15,10 +24,18 @@ export class AuthStats {
 
   count(siteId: number, at: Date, result: 'accept' | 'reject', reason: string, n = 1) {
     const hourMs = Math.floor(at.getTime() / 3_600_000) * 3_600_000
+    // Logins come in runs of the same site, hour and outcome: the last entry
+    // is checked first, without building a key string.
+    const last = this.#last
+    if (last && last.siteId === siteId && last.hourMs === hourMs && last.result === result && last.reason === reason && this.#pending.get(last.key) === last.entry) {
+      last.entry.count += n
+      return
+    }
     const key = `${siteId}|${hourMs}|${result}|${reason}`
-    const e = this.#pending.get(key)
+    let e = this.#pending.get(key)
     if (e) e.count += n
-    else this.#pending.set(key, { siteId, hour: hourOf(at), result, reason, count: n })
+    else this.#pending.set(key, (e = { siteId, hour: hourOf(at), result, reason, count: n }))
+    this.#last = { siteId, hourMs, result, reason, key, entry: e }
   }
 
   async flush(): Promise<void> {
