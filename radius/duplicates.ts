@@ -32,19 +32,29 @@ export class DuplicateCache {
   check(key: string, packet: Buffer, now: number): Buffer | null | undefined {
     const slot = this.#slots.get(key)
     if (slot && slot.until > now && sameRequest(slot, packet)) return slot.reply
-    // A new request that reuses the Identifier replaces the old one.
-    const request = Buffer.allocUnsafe(17)
-    request[0] = packet[0]!
-    packet.copy(request, 1, 4, 20)
-    this.#slots.delete(key)
-    this.#slots.set(key, { request, reply: null, until: now + this.windowMs })
+    // A new request that reuses the Identifier replaces the old one (in the
+    // old one's slot, moved to the end: insertion order stays expiry order).
+    if (slot) {
+      this.#slots.delete(key)
+      slot.reply = null
+    }
+    const s = slot ?? { request: Buffer.allocUnsafe(17), reply: null, until: 0 }
+    s.request[0] = packet[0]!
+    packet.copy(s.request, 1, 4, 20)
+    s.until = now + this.windowMs
+    this.#slots.set(key, s)
     return undefined
   }
 
-  /** The reply for a request, or forget it when there is none (a dropped request may be retried). */
-  settle(key: string, reply: Buffer | null, now: number): void {
+  /**
+   * The reply for a request, or forget it when there is none (a dropped
+   * request may be retried). Nothing happens when the slot has passed to a
+   * newer request with the same Identifier while this one waited for the
+   * database: its reply is not that request's.
+   */
+  settle(key: string, packet: Buffer, reply: Buffer | null, now: number): void {
     const slot = this.#slots.get(key)
-    if (!slot) return
+    if (!slot || !sameRequest(slot, packet)) return
     if (reply) {
       slot.reply = reply
       slot.until = now + this.windowMs

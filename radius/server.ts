@@ -166,15 +166,15 @@ export class RadiusServer {
     }
     const finish = (outcome: Outcome) => {
       if ('drop' in outcome) {
-        this.duplicates.settle(key, null, Date.now())
+        this.duplicates.settle(key, msg, null, Date.now())
         return this.#drop(outcome.drop, { source, nas: nas.name, code: packet.code })
       }
-      this.duplicates.settle(key, outcome.reply, Date.now())
+      this.duplicates.settle(key, msg, outcome.reply, Date.now())
       this.handlers.seen(nas)
       socket.send(outcome.reply, rinfo.port, source)
     }
     const fail = (err: unknown) => {
-      this.duplicates.settle(key, null, Date.now())
+      this.duplicates.settle(key, msg, null, Date.now())
       throw err
     }
     const access = packet.code === Code.AccessRequest

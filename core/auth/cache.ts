@@ -29,9 +29,17 @@ export interface AuthCacheOptions {
   maxEntries?: number
 }
 
+const NOT_FRESH = Symbol('not fresh')
+
 class TtlMap<K, V> {
   readonly #map = new Map<K, Entry<V>>()
   constructor(private readonly max: number) {}
+
+  /** The value while it is fresh, else NOT_FRESH; allocates nothing (the auth path asks for every packet). */
+  fresh(key: K, now: number): V | typeof NOT_FRESH {
+    const e = this.#map.get(key)
+    return e && e.freshUntil > now ? e.value : NOT_FRESH
+  }
 
   get(key: K, now: number): { value: V; stale: boolean } | undefined {
     const e = this.#map.get(key)
@@ -149,6 +157,11 @@ export class AuthCache {
   }
 
   voucher(code: string, now: number): VoucherSnapshot | null | Promise<VoucherSnapshot | null> {
+    const known = this.#vouchers.fresh(code, now)
+    if (known !== NOT_FRESH) {
+      this.hits++
+      return known
+    }
     return this.#read(
       this.#vouchers,
       code,
@@ -170,6 +183,13 @@ export class AuthCache {
   /** `fresh`: skip the cache (a refusal must not rest on what was true a few seconds ago). */
   device(mac: string, now: Date, fresh = false): DeviceSnapshot | Promise<DeviceSnapshot> {
     if (fresh) this.forgetDevice(mac)
+    else {
+      const known = this.#devices.fresh(mac, now.getTime())
+      if (known !== NOT_FRESH) {
+        this.hits++
+        return known
+      }
+    }
     return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.store.device(mac, now), () => this.#ttl(now.getTime()))
   }
 
