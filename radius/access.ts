@@ -48,7 +48,7 @@ function passwordProof(p: Packet, nas: NasClient): PasswordProof | undefined {
   return undefined
 }
 
-// prom-client hashes a label object at every inc(); bound children do not.
+// One counter per label set, found without building a label object (metrics.ts).
 const counters = new WeakMap<RadiusMetrics, Map<'accept' | 'reject', Map<string, { inc(): void }>>>()
 function countDecision(metrics: RadiusMetrics, result: 'accept' | 'reject', reason: string) {
   let byResult = counters.get(metrics)
@@ -56,7 +56,7 @@ function countDecision(metrics: RadiusMetrics, result: 'accept' | 'reject', reas
   let byReason = byResult.get(result)
   if (!byReason) byResult.set(result, (byReason = new Map()))
   let c = byReason.get(reason)
-  if (!c) byReason.set(reason, (c = metrics.access.labels(result, reason)))
+  if (!c) byReason.set(reason, (c = metrics.counts.access.child({ result, reason })))
   c.inc()
 }
 

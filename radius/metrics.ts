@@ -15,7 +15,40 @@ export type DropReason =
   | 'store_failed'
   | 'internal_error'
 
+/**
+ * Counts for one label set kept in a plain number and handed to prom-client
+ * when it is scraped: prom-client hashes the label object at every inc(),
+ * even through labels(), and the auth path counts twice per packet.
+ */
+export class PendingCounts<L extends string> {
+  readonly #children: { labels: Partial<Record<L, string>>; n: number; inc(): void }[] = []
+
+  /** One per label set: keep it and call inc(). */
+  child(labels: Partial<Record<L, string>>): { inc(): void } {
+    const c = {
+      labels,
+      n: 0,
+      inc() {
+        this.n++
+      },
+    }
+    this.#children.push(c)
+    return c
+  }
+
+  flush(counter: Counter<L>): void {
+    for (const c of this.#children) {
+      if (c.n) {
+        counter.inc(c.labels, c.n)
+        c.n = 0
+      }
+    }
+  }
+}
+
 export interface RadiusMetrics {
+  /** Per-packet counts of `received`, `dropped` and `access`, added to them at each scrape. */
+  counts: { received: PendingCounts<'code'>; dropped: PendingCounts<'reason'>; access: PendingCounts<'result' | 'reason'> }
   received: Counter<'code'>
   dropped: Counter<'reason'>
   duplicates: Counter<string>
@@ -33,11 +66,37 @@ export interface RadiusMetrics {
 export function radiusMetrics(registry: Registry): RadiusMetrics {
   const existing = registry.getSingleMetric('citywifi_radius_packets_received_total')
   if (existing) throw new Error('RADIUS metrics are already registered in this registry')
+  const counts = { received: new PendingCounts<'code'>(), dropped: new PendingCounts<'reason'>(), access: new PendingCounts<'result' | 'reason'>() }
   return {
-    received: new Counter({ name: 'citywifi_radius_packets_received_total', help: 'RADIUS packets received, by code', labelNames: ['code'], registers: [registry] }),
-    dropped: new Counter({ name: 'citywifi_radius_packets_dropped_total', help: 'RADIUS packets dropped without an answer, by reason', labelNames: ['reason'], registers: [registry] }),
+    counts,
+    received: new Counter({
+      name: 'citywifi_radius_packets_received_total',
+      help: 'RADIUS packets received, by code',
+      labelNames: ['code'],
+      registers: [registry],
+      collect() {
+        counts.received.flush(this)
+      },
+    }),
+    dropped: new Counter({
+      name: 'citywifi_radius_packets_dropped_total',
+      help: 'RADIUS packets dropped without an answer, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        counts.dropped.flush(this)
+      },
+    }),
     duplicates: new Counter({ name: 'citywifi_radius_duplicates_total', help: 'Retransmissions answered from the duplicate cache', registers: [registry] }),
-    access: new Counter({ name: 'citywifi_radius_access_total', help: 'Access-Request decisions', labelNames: ['result', 'reason'], registers: [registry] }),
+    access: new Counter({
+      name: 'citywifi_radius_access_total',
+      help: 'Access-Request decisions',
+      labelNames: ['result', 'reason'],
+      registers: [registry],
+      collect() {
+        counts.access.flush(this)
+      },
+    }),
     accounting: new Counter({ name: 'citywifi_radius_accounting_records_total', help: 'Accounting records stored and acknowledged', labelNames: ['status'], registers: [registry] }),
     authSeconds: new Histogram({
       name: 'citywifi_radius_access_duration_seconds',

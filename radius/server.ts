@@ -70,7 +70,7 @@ export class RadiusServer {
   #inFlight = 0
   #idle: (() => void) | undefined
   #closing = false
-  // prom-client hashes a label object at every inc(); bound children do not.
+  // One counter per label set, found without building a label object (metrics.ts).
   readonly #received = new Map<number, { inc(): void }>()
   readonly #dropped = new Map<DropReason, { inc(): void }>()
 
@@ -108,14 +108,14 @@ export class RadiusServer {
 
   #drop(reason: DropReason, detail: Record<string, unknown>): void {
     let c = this.#dropped.get(reason)
-    if (!c) this.#dropped.set(reason, (c = this.metrics.dropped.labels(reason)))
+    if (!c) this.#dropped.set(reason, (c = this.metrics.counts.dropped.child({ reason })))
     c.inc()
     this.log.debug({ reason, ...detail }, 'packet dropped')
   }
 
   #countReceived(code: number) {
     let c = this.#received.get(code)
-    if (!c) this.#received.set(code, (c = this.metrics.received.labels(codeName(code))))
+    if (!c) this.#received.set(code, (c = this.metrics.counts.received.child({ code: codeName(code) })))
     c.inc()
   }
 

@@ -2,7 +2,7 @@
 // throws on what a NAS sent: a value that does not fit its type reads as
 // undefined, and attributes nobody knows stay raw octets.
 import { dictionary, type AttributeDef } from '../dictionary/index.js'
-import type { Packet, RawAttribute } from './packet.js'
+import { valuesOfType, type Packet, type RawAttribute } from './packet.js'
 import { decodeTag, decodeValue, encodeValue, type AttrValue } from './values.js'
 import { VENDOR_SPECIFIC, collectVendorValues, encodeVsa, isWellFormedVsa, splitVsa, vendorIdOf } from './vsa.js'
 
@@ -64,14 +64,11 @@ export function valueName(name: string, n: number): string | undefined {
 }
 
 function rawValues(p: Packet, def: AttributeDef, limit: number): Buffer[] {
+  if (!def.vendorId) return valuesOfType(p, def.code, limit)
   const found: Buffer[] = []
-  for (const a of p.attributes) {
+  for (const value of valuesOfType(p, VENDOR_SPECIFIC)) {
     if (found.length >= limit) break
-    if (!def.vendorId) {
-      if (a.type === def.code) found.push(a.value)
-    } else if (a.type === VENDOR_SPECIFIC && vendorIdOf(a.value) === def.vendorId && isWellFormedVsa(a.value)) {
-      collectVendorValues(a.value, def.code, found, limit)
-    }
+    if (vendorIdOf(value) === def.vendorId && isWellFormedVsa(value)) collectVendorValues(value, def.code, found, limit)
   }
   return found
 }

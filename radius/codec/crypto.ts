@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { Code } from './codes.js'
 import { hmacMd5, md5, secretBytes, workspace, type Secret } from './digest.js'
-import { HEADER_LENGTH, encodePacket, type Packet, type RawAttribute } from './packet.js'
+import { HEADER_LENGTH, encodePacket, valuesOfType, type Packet, type RawAttribute } from './packet.js'
 
 const MESSAGE_AUTHENTICATOR = 80
 const USER_NAME = 1
@@ -226,7 +226,7 @@ export function encodeResponse(
   const withMa = opts?.messageAuthenticator ?? !accountingAnswer
   const list = withoutMessageAuthenticator(attributes, withMa ? placeholder() : undefined)
   if (!attributes.some((a) => a.type === PROXY_STATE)) {
-    for (const a of request.attributes) if (a.type === PROXY_STATE) list.push(a)
+    for (const value of valuesOfType(request, PROXY_STATE)) list.push({ type: PROXY_STATE, value })
   }
   const buf = encodePacket({ code, identifier: request.identifier, authenticator: request.authenticator, attributes: list })
   if (withMa) {

@@ -34,6 +34,51 @@ export const MAX_PACKET_LENGTH = 4096
 export const MAX_ATTRIBUTE_VALUE_LENGTH = 253
 
 /**
+ * A packet read off the wire. Its attributes are found by walking `raw`
+ * when asked for (valuesOfType), not copied out into objects at decode: the
+ * auth path reads three or four of a dozen, and the objects were the largest
+ * allocation per packet. `attributes` makes them on first use.
+ */
+class DecodedPacket implements Packet {
+  #attributes: RawAttribute[] | undefined
+
+  constructor(
+    readonly code: number,
+    readonly identifier: number,
+    readonly authenticator: Buffer,
+    readonly raw: Buffer,
+  ) {}
+
+  get attributes(): RawAttribute[] {
+    if (!this.#attributes) {
+      const list: RawAttribute[] = []
+      const raw = this.raw
+      for (let pos = HEADER_LENGTH; pos < raw.length; pos += raw[pos + 1]) list.push({ type: raw[pos], value: raw.subarray(pos + 2, pos + raw[pos + 1]) })
+      this.#attributes = list
+    }
+    return this.#attributes
+  }
+}
+
+/** The values of the attributes of one type, in order, at most `limit` of them. */
+export function valuesOfType(p: Packet, type: number, limit = Infinity): Buffer[] {
+  const found: Buffer[] = []
+  if (p instanceof DecodedPacket) {
+    // decodePacket checked that the attribute lengths add up to `raw`.
+    const raw = p.raw
+    for (let pos = HEADER_LENGTH; pos < raw.length && found.length < limit; pos += raw[pos + 1]) {
+      if (raw[pos] === type) found.push(raw.subarray(pos + 2, pos + raw[pos + 1]))
+    }
+    return found
+  }
+  for (const a of p.attributes) {
+    if (found.length >= limit) break
+    if (a.type === type) found.push(a.value)
+  }
+  return found
+}
+
+/**
  * Structural checks of RFC 2865 §3 only; what the attributes mean is read
  * later, lazily (attributes.ts). Values are views into `buf`: keep `buf`
  * unchanged while the packet is in use.
@@ -45,23 +90,15 @@ export function decodePacket(buf: Buffer): Packet {
   if (length > MAX_PACKET_LENGTH) throw new DecodeError('too_long', `Length field says ${length}, the maximum is 4096`)
   // §3: a datagram shorter than Length is discarded; octets beyond it are padding.
   if (length > buf.length) throw new DecodeError('length_mismatch', `Length field says ${length}, the datagram has ${buf.length} octets`)
-  const attributes: RawAttribute[] = []
   let pos = HEADER_LENGTH
   while (pos < length) {
     if (pos + 2 > length) throw new DecodeError('bad_attribute_length', `attribute header at octet ${pos} overruns the packet`)
     const alen = buf[pos + 1]
     if (alen < 2) throw new DecodeError('bad_attribute_length', `attribute ${buf[pos]} at octet ${pos} has length ${alen}`)
     if (pos + alen > length) throw new DecodeError('bad_attribute_length', `attribute ${buf[pos]} at octet ${pos} overruns the packet`)
-    attributes.push({ type: buf[pos], value: buf.subarray(pos + 2, pos + alen) })
     pos += alen
   }
-  return {
-    code: buf[0],
-    identifier: buf[1],
-    authenticator: buf.subarray(4, HEADER_LENGTH),
-    attributes,
-    raw: length === buf.length ? buf : buf.subarray(0, length),
-  }
+  return new DecodedPacket(buf[0], buf[1], buf.subarray(4, HEADER_LENGTH), length === buf.length ? buf : buf.subarray(0, length))
 }
 
 /** Lays out a packet as given; crypto.ts fills in authenticators. */
