@@ -6,6 +6,7 @@ import cluster from 'node:cluster'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
 import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
+import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { serviceLogger } from '../core/logger.js'
 import { changesSince, latestChangeId } from '../core/services/changes.js'
@@ -20,6 +21,8 @@ import { radiusMetrics } from './metrics.js'
 import { QuotaWatch } from './quota-watch.js'
 import { bindUdp, RadiusServer } from './server.js'
 import { handleStatusServer } from './status.js'
+
+const PURGE_INTERVAL_MS = 3_600_000
 
 export interface RadiusOptions {
   /** How often the change log and the jobs run (tests shorten them). */
@@ -120,6 +123,8 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       if (c.kind === 'nas' || c.kind === 'all') metrics.nasClients.set(await registry.load())
     }
   }
+  // Once an hour is enough for rows kept a day or two; the first run comes with the first jobs.
+  let lastPurge = 0
   const jobs = async () => {
     const now = new Date()
     const flushSeen = new Map(seen)
@@ -136,6 +141,11 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     if (stale) log.info({ sessions: stale }, 'closed stale sessions')
     await samplePeakConcurrency(prisma, now)
     metrics.openSessions.set(await openSessionCount(prisma))
+    if (now.getTime() - lastPurge >= PURGE_INTERVAL_MS) {
+      lastPurge = now.getTime()
+      const purged = await purgeWorkingData(prisma, now)
+      if (Object.values(purged).some((n) => n > 0)) log.info({ purged }, 'deleted working data past its use')
+    }
   }
   const every = (ms: number, what: string, fn: () => Promise<void>) => {
     let running = false
