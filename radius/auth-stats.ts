@@ -15,7 +15,8 @@ interface PendingCount {
 
 export class AuthStats {
   #pending = new Map<string, PendingCount>()
-  #last: { siteId: number; hourMs: number; result: string; reason: string; key: string; entry: PendingCount } | undefined
+  /** The entry counted last, in #pending (flush() forgets it with the map). */
+  #last: { siteId: number; hourMs: number; result: string; reason: string; entry: PendingCount } | undefined
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -27,7 +28,7 @@ export class AuthStats {
     // Logins come in runs of the same site, hour and outcome: the last entry
     // is checked first, without building a key string.
     const last = this.#last
-    if (last && last.siteId === siteId && last.hourMs === hourMs && last.result === result && last.reason === reason && this.#pending.get(last.key) === last.entry) {
+    if (last && last.siteId === siteId && last.hourMs === hourMs && last.result === result && last.reason === reason) {
       last.entry.count += n
       return
     }
@@ -35,13 +36,14 @@ export class AuthStats {
     let e = this.#pending.get(key)
     if (e) e.count += n
     else this.#pending.set(key, (e = { siteId, hour: hourOf(at), result, reason, count: n }))
-    this.#last = { siteId, hourMs, result, reason, key, entry: e }
+    this.#last = { siteId, hourMs, result, reason, entry: e }
   }
 
   async flush(): Promise<void> {
     if (!this.#pending.size) return
     const batch = [...this.#pending.values()]
     this.#pending = new Map()
+    this.#last = undefined
     try {
       await this.prisma.$transaction(
         batch.map((e) =>

@@ -11,9 +11,10 @@ const DAY_MS = 86_400_000
 /**
  * How long each kind outlives its use. OTP challenges: the per-phone daily
  * send limit looks back one day. Credentials: an expired one is never used
- * again; a day is left to look into a failed login. Device lists: a late Interim-Update (Acct-Delay-Time) may
- * still count a device in an hour already past. Change log: the RADIUS
- * processes read it every 2 s; a day covers one that was stopped a while.
+ * again; a day is left to look into a failed login. Device lists: a late
+ * Interim-Update (Acct-Delay-Time) may still count a device in an hour
+ * already past. Change log: the RADIUS processes read it every 2 s; a day
+ * covers one that was stopped a while.
  */
 export const KEEP_MS = {
   otpChallenges: 2 * DAY_MS,
