@@ -174,6 +174,14 @@ export async function showSuccess(
   })
 }
 
+/** The JSON-schema properties every portal form posts: the signed context, the form key, its CSRF token, the language. */
+export const POSTED_CONTEXT_FIELDS = {
+  c: { type: 'string', maxLength: 4096 },
+  k: { type: 'string', maxLength: 64 },
+  t: { type: 'string', maxLength: 128 },
+  lang: { type: 'string', maxLength: 5 },
+} as const
+
 export interface PostedForm {
   c?: string
   k?: string

@@ -3,16 +3,13 @@ import type { FastifyInstance } from 'fastify'
 import { activeConsent, credentialForConsent, recordConsent } from '../../core/services/consents.js'
 import { deviceForMac } from '../../core/services/devices.js'
 import { looksLikeVoucherCode, normalizeVoucherCode } from '../../core/voucher-code.js'
-import { checkPost, handToNas, methodsFor, returningMethods, showEntry } from '../flow.js'
+import { checkPost, handToNas, methodsFor, POSTED_CONTEXT_FIELDS, returningMethods, showEntry } from '../flow.js'
 import type { Portal } from '../runtime.js'
 
 const formBody = {
   type: 'object',
   properties: {
-    c: { type: 'string', maxLength: 4096 },
-    k: { type: 'string', maxLength: 64 },
-    t: { type: 'string', maxLength: 128 },
-    lang: { type: 'string', maxLength: 5 },
+    ...POSTED_CONTEXT_FIELDS,
     method: { type: 'string', enum: ['click', 'return', 'voucher'] },
     code: { type: 'string', maxLength: 64 },
   },

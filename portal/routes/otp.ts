@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { credentialForConsent, recordConsent } from '../../core/services/consents.js'
 import { deviceForMac } from '../../core/services/devices.js'
 import { OTP_RESEND_AFTER_SECONDS, OTP_TTL_SECONDS, resendOtp, startOtp, verifyOtp, vietnameseMobile, type OtpLimitReason } from '../../core/services/otp.js'
-import { checkPost, handToNas, methodsFor, showEntry, showOtp } from '../flow.js'
+import { checkPost, handToNas, methodsFor, POSTED_CONTEXT_FIELDS, showEntry, showOtp } from '../flow.js'
 import type { Translator } from '../i18n.js'
 import { first } from '../nas/types.js'
 import type { Portal, Visit } from '../runtime.js'
@@ -14,11 +14,8 @@ import { nowSeconds } from '../signing.js'
 const formBody = {
   type: 'object',
   properties: {
-    c: { type: 'string', maxLength: 4096 },
-    k: { type: 'string', maxLength: 64 },
-    t: { type: 'string', maxLength: 128 },
+    ...POSTED_CONTEXT_FIELDS,
     o: { type: 'string', maxLength: 1024 },
-    lang: { type: 'string', maxLength: 5 },
     phone: { type: 'string', maxLength: 40 },
     code: { type: 'string', maxLength: 20 },
   },

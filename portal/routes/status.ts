@@ -2,6 +2,7 @@
 // and the RFC 8908 Captive Portal API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { allowanceFor } from '../../core/services/allowance.js'
+import { POSTED_CONTEXT_FIELDS } from '../flow.js'
 import type { Translator } from '../i18n.js'
 import { logoutUrl, nasOrigins } from '../nas/index.js'
 import { first } from '../nas/types.js'
@@ -76,7 +77,7 @@ export async function statusRoutes(app: FastifyInstance, portal: Portal) {
 
   app.post(
     '/logout',
-    { schema: { body: { type: 'object', properties: { c: { type: 'string', maxLength: 4096 }, k: { type: 'string', maxLength: 64 }, t: { type: 'string', maxLength: 128 }, lang: { type: 'string', maxLength: 5 } } } } },
+    { schema: { body: { type: 'object', properties: POSTED_CONTEXT_FIELDS } } },
     async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, string | undefined>
       const tr = portal.translator(req, body.lang)
