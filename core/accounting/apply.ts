@@ -24,27 +24,11 @@ export interface SessionChange {
   deltaOutput: bigint
 }
 
-interface Merged {
-  nasId: number
-  acctSessionId: string
-  siteId: number
-  username: string
-  mac: string | null
-  framedIp: string | null
-  calledStation: string | null
-  nasPort: string | null
-  nasIp: string | null
+/** The records of one session in a batch, as one row: its span instead of one event. */
+interface Merged extends Omit<AccountingRecord, 'status' | 'eventTime'> {
   startedAt: Date
   updatedAt: Date
   stoppedAt: Date | null
-  sessionSeconds: number
-  inputOctets: bigint
-  outputOctets: bigint
-  terminateCause: string | null
-  interimSeconds: number
-  authorized: boolean
-  method: string | null
-  voucherId: number | null
 }
 
 const maxDate = (a: Date, b: Date) => (a > b ? a : b)
