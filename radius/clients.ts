@@ -40,9 +40,12 @@ export class NasRegistry {
       coaPort: r.coaPort,
       language: r.language,
     }))
-    this.#matcher = new AddressMatcher(clients.map((c) => [c.address, c]))
+    // A disabled NAS is not answered (its packets are dropped as from an
+    // unknown client), but stays known by id so that a Disconnect can still reach it.
+    const enabled = clients.filter((_c, i) => rows[i]!.disabledAt === null)
+    this.#matcher = new AddressMatcher(enabled.map((c) => [c.address, c]))
     this.#byId = new Map(clients.map((c) => [c.id, c]))
-    return clients.length
+    return enabled.length
   }
 
   match(ip: string): NasClient | undefined {

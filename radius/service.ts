@@ -9,7 +9,7 @@ import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, sa
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { serviceLogger } from '../core/logger.js'
-import { changesSince, latestChangeId } from '../core/services/changes.js'
+import { changeBus, changesSince, latestChangeId } from '../core/services/changes.js'
 import { AcceptLog } from './accepts.js'
 import { handleAccessRequest } from './access.js'
 import { handleAccountingRequest } from './accounting.js'
@@ -160,6 +160,25 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     return t
   }
   const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(options.jobIntervalMs ?? 10_000, 'periodic jobs', jobs)]
+  // A change committed in this process (the admin app beside RADIUS) is read at once.
+  let following: Promise<void> | undefined
+  let followAgain = false
+  const onChanged = () => {
+    if (following) {
+      followAgain = true
+      return
+    }
+    following = followChanges()
+      .catch((err) => log.warn({ err }, 'following changes failed'))
+      .finally(() => {
+        following = undefined
+        if (followAgain) {
+          followAgain = false
+          onChanged()
+        }
+      })
+  }
+  changeBus.on('changed', onChanged)
 
   const port = (s: typeof auth) => s.address().port
   log.info({ nas: registry.size }, 'RADIUS ready')
@@ -168,6 +187,8 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     accepts,
     addresses: [`udp://${listenHost}:${port(auth)} (auth)`, `udp://${listenHost}:${port(acct)} (accounting)`],
     async close() {
+      changeBus.off('changed', onChanged)
+      await following
       for (const t of timers) clearInterval(t)
       clearInterval(shareAccepts)
       await server.close()

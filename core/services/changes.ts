@@ -1,10 +1,25 @@
 // The change log RADIUS caches follow (ConfigChange in schema.prisma). Call
-// recordChange in the same transaction as the change itself.
+// recordChange in the same transaction as the change itself, and
+// announceChanges once it is committed.
+import { EventEmitter } from 'node:events'
 import type { Prisma, PrismaClient } from '../db/generated/client.js'
 
 type Tx = PrismaClient | Prisma.TransactionClient
 
 export type ChangeKind = 'nas' | 'site' | 'policy' | 'voucher' | 'all'
+
+/**
+ * Committed changes, for a RADIUS service in the same process, which reads
+ * the change log at once instead of at its next poll: a disabled NAS or a
+ * revoked voucher is refused from the next packet on. Copies in other
+ * processes find the change on their poll (every 2 s).
+ */
+export const changeBus = new EventEmitter()
+changeBus.setMaxListeners(0)
+
+export function announceChanges(): void {
+  changeBus.emit('changed')
+}
 
 export function recordChange(db: Tx, kind: ChangeKind, ref?: string | number) {
   return db.configChange.create({ data: { kind, ref: ref === undefined ? null : String(ref) } })
