@@ -113,7 +113,9 @@ export async function validateNas(prisma: PrismaClient, input: NasInput, existin
   }
   if (input.allowMissingMessageAuthenticator !== undefined || creating) data.allowMissingMessageAuthenticator = input.allowMissingMessageAuthenticator ?? false
 
-  if (input.siteId !== undefined) {
+  if (input.siteId !== undefined && !Number.isInteger(input.siteId)) {
+    p.add('site', 'choose a site', 'nas.siteChoose')
+  } else if (input.siteId !== undefined) {
     const site = await prisma.site.findUnique({ where: { id: input.siteId } })
     if (!site || site.archivedAt) p.add('site', `no site with id ${input.siteId}`, 'nas.site')
     else data.siteId = site.id

@@ -140,6 +140,7 @@ export function validateSite(input: SiteInput, existing?: Site): Prisma.SiteUnch
 
 async function checkPolicy(db: PrismaClient | Prisma.TransactionClient, policyId: number | null | undefined): Promise<void> {
   if (policyId === undefined || policyId === null) return
+  if (!Number.isInteger(policyId)) throw new InputError('choose a policy', 'policyId', 'site.noPolicy')
   if (!(await db.policy.findUnique({ where: { id: policyId }, select: { id: true } }))) {
     throw new InputError(`no policy with id ${policyId}`, 'policyId', 'site.noPolicy')
   }
