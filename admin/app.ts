@@ -30,6 +30,7 @@ import { homeArea } from './home/index.js'
 import { nasArea } from './nas/index.js'
 import { policiesArea } from './policies/index.js'
 import { ADMIN_DIR, renderPlugin, STATIC_DIR } from './render.js'
+import type { RouteAccess } from './roles.js'
 import { sessionsArea } from './sessions/index.js'
 import { sitesArea } from './sites/index.js'
 import { staffArea } from './staff/index.js'
@@ -41,15 +42,23 @@ export interface AdminOptions {
   coaWaitMs?: number
 }
 
+export interface RouteEntry {
+  method: string
+  url: string
+  access: RouteAccess
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    admin: { ctx: AppContext; options: AdminOptions }
+    /** What every area shares; `routes` lists every route with its access (docs, the route × role test). */
+    admin: { ctx: AppContext; options: AdminOptions; routes: RouteEntry[] }
   }
 }
 
 export async function buildAdmin(ctx: AppContext, options: AdminOptions = {}): Promise<FastifyInstance> {
   const app = createHttpApp(ctx.log, ctx.config.trustProxy, { bodyLimit: 256 * 1024 })
-  app.decorate('admin', { ctx, options })
+  const routes: RouteEntry[] = []
+  app.decorate('admin', { ctx, options, routes })
 
   // Signed cookies (the CSRF secret) with a key every admin copy sharing the instance key derives alike.
   await app.register(cookie, { secret: ctx.secrets.hash('admin-cookie', 'v1') })
@@ -105,6 +114,9 @@ export async function buildAdmin(ctx: AppContext, options: AdminOptions = {}): P
   await app.register(renderPlugin, { timeZone: ctx.config.timeZone })
   await app.register(authPlugin, { ctx })
   await app.register(apiConventions)
+  app.addHook('onRoute', (r) => {
+    for (const method of ([] as string[]).concat(r.method)) if (method !== 'HEAD') routes.push({ method, url: r.url, access: r.config!.access! })
+  })
   registerErrorHandlers(app)
 
   await app.register(healthRoutes, { db: ctx.db, service: 'admin' })

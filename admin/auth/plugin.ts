@@ -102,13 +102,18 @@ export const authPlugin = fp(
         throw new Error(`admin route ${String(route.method)} ${url} declares no access: add config.access (a key of admin/roles.ts ACCESS, or 'public')`)
       }
       route.config = { ...route.config, access }
-      const pre = ([] as NonNullable<RouteOptions['preHandler']>[]).concat(route.preHandler ?? []).flat()
       const methods = ([] as string[]).concat(route.method)
       const changes = methods.some((m) => m !== 'GET' && m !== 'HEAD')
-      // Pages that change something carry a CSRF token; the API is called with a Bearer token, never a cookie.
-      const csrf = changes && !isApi(url) ? [app.csrfProtection] : []
-      const auth = access === PUBLIC ? [] : [check(access)]
-      route.preHandler = [...auth, ...csrf, ...pre] as RouteOptions['preHandler']
+      // Who asks is checked first, before the body is even read: a stranger learns nothing from validation errors.
+      if (access !== PUBLIC) {
+        const onRequest = ([] as NonNullable<RouteOptions['onRequest']>[]).concat(route.onRequest ?? []).flat()
+        route.onRequest = [check(access), ...onRequest] as RouteOptions['onRequest']
+      }
+      // Pages that change something carry a CSRF token (read from the parsed body); the API is called with a Bearer token, never a cookie.
+      if (changes && !isApi(url)) {
+        const pre = ([] as NonNullable<RouteOptions['preHandler']>[]).concat(route.preHandler ?? []).flat()
+        route.preHandler = [app.csrfProtection, ...pre] as RouteOptions['preHandler']
+      }
     })
   },
   { name: 'citywifi-admin-auth', dependencies: ['@fastify/cookie', '@fastify/csrf-protection'] },

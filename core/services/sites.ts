@@ -103,7 +103,7 @@ export function validateSite(input: SiteInput, existing?: Site): Prisma.SiteUnch
     if (v !== null && (!Number.isFinite(v) || v < lo || v > hi)) p.add(field, `the ${field} must be a number from ${lo} to ${hi}`, `site.${field}`)
     else out[field] = v
   }
-  if ((input.latitude === null) !== (input.longitude === null) && input.latitude !== undefined && input.longitude !== undefined) {
+  if (!p.has('latitude') && !p.has('longitude') && (input.latitude === null) !== (input.longitude === null) && input.latitude !== undefined && input.longitude !== undefined) {
     p.add('longitude', 'give both coordinates or neither', 'site.coordinatesPair')
   }
   if (input.policyId !== undefined) out.policyId = input.policyId
