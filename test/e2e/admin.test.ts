@@ -171,6 +171,14 @@ for (const kind of kinds) {
     await page.getByTestId('lang-toggle').click()
     await page.getByRole('heading', { name: 'Tổng quan' }).waitFor()
 
+    // The API's description, read in the browser from the admin port itself.
+    const docs = await context.newPage()
+    await docs.goto(`${f.url}/api/v1/docs/`)
+    await docs.locator('.opblock').first().waitFor()
+    t.ok((await docs.locator('.opblock').count()) > 30, 'every API route in the Swagger UI')
+    if (shots) await screenshot(docs, 'admin-api-docs')
+    await docs.close()
+
     // A viewer: aggregates, no session, MAC or management page, 403 on every change.
     const vctx = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'vi-VN' })
     t.teardown(() => vctx.close())
