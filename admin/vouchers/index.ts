@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppContext } from '../../core/context.js'
 import { InputError } from '../../core/errors.js'
+import { auditEvent } from '../../core/services/audit.js'
 import { isLang } from '../../core/i18n.js'
 import { listSites } from '../../core/services/sites.js'
 import {
@@ -257,7 +258,7 @@ export async function vouchersArea(app: FastifyInstance, { ctx }: { ctx: AppCont
       const usable = items.filter((v) => v.state !== 'revoked' && v.state !== 'expired' && v.state !== 'used_up')
       const qr = batch.ssid ? await qrSvg(wifiQrText(batch.ssid)) : null
       const enc = encodeURIComponent(id)
-      await prisma.auditEvent.create({ data: { actor: req.actor.name, ip: req.actor.ip, action: 'voucher.print', target: `batch:${id}`, detail: { vouchers: usable.length, lang: tr.lang } } })
+      await auditEvent(prisma, req.actor, 'voucher.print', `batch:${id}`, { vouchers: usable.length, lang: tr.lang })
       const words = {
         title: tr.t('sheet.title'),
         print: tr.t('sheet.print'),
@@ -292,7 +293,7 @@ export async function vouchersArea(app: FastifyInstance, { ctx }: { ctx: AppCont
   app.get('/vouchers.csv', { config: { access: 'vouchers' }, schema: { querystring: { type: 'object', additionalProperties: { type: 'string' } } } }, async (req, reply) => {
     const query = queryFrom(req.query as Record<string, string | undefined>)
     const csv = await vouchersCsv(prisma, { ...query, cursor: undefined })
-    await prisma.auditEvent.create({ data: { actor: req.actor.name, ip: req.actor.ip, action: 'voucher.export', detail: { ...query, rows: csv.split('\r\n').length - 2 } as object } })
+    await auditEvent(prisma, req.actor, 'voucher.export', query.batch ? `batch:${query.batch}` : undefined, { ...JSON.parse(JSON.stringify(query)), rows: csv.split('\r\n').length - 2 })
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="vouchers${query.batch ? `-${query.batch}` : ''}.csv"`)

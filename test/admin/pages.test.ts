@@ -13,7 +13,7 @@ const PNG_1PX = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001080
 async function upload(b: Browser, siteId: number, name: string, type: string, data: Buffer) {
   await b.get(`/sites/${siteId}`)
   const form = new FormData()
-  form.append('logo', new Blob([data], { type }), name)
+  form.append('logo', new Blob([new Uint8Array(data)], { type }), name)
   const res = await fetch(`${b.base}/sites/${siteId}/logo?_csrf=${encodeURIComponent(b.csrf)}`, {
     method: 'POST',
     redirect: 'manual',
