@@ -4,7 +4,7 @@
 // real RADIUS accounting seen live and cut off at a fake NAS that answers
 // Disconnect-Request with ACK, English, and a viewer who sees aggregates only.
 import { PNG } from 'pngjs'
-import jsQR from 'jsqr'
+import jsQRModule from 'jsqr'
 import t from 'tap'
 import { Code, attr } from '../../radius/codec/index.js'
 import { fakeCoaNas } from '../fakes/coa-nas.js'
@@ -13,6 +13,9 @@ import { dbKinds } from '../helpers/databases.js'
 import { RadiusTestClient, radiusPorts } from '../helpers/radius-client.js'
 import { adminFixture, PASSWORD } from '../admin/setup.js'
 import { launchBrowser, screenshot } from './stack.js'
+
+// jsqr is CommonJS whose types declare an ES default export: take whichever the loader gives.
+const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as typeof jsQRModule.default
 
 const browserP = launchBrowser()
 t.teardown(async () => (await browserP).close())
