@@ -129,7 +129,7 @@ if (dbKinds().includes('postgres')) {
 
     const migrate = await runCli(['migrate'], { env: db.env })
     t.equal(migrate.code, 0, migrate.stderr)
-    t.match(migrate.stdout, /^applied \d+_init\n$/)
+    t.match(migrate.stdout, /^applied \d+_init\n(applied \d+_\w+\n)*$/)
     const again = await runCli(['migrate'], { env: db.env })
     t.equal(again.stdout, 'the database is up to date: nothing to apply\n')
 
