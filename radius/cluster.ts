@@ -163,7 +163,7 @@ export async function runRadiusWorker(): Promise<void> {
   try {
     // A client of the database: on the embedded one, through the primary's socket.
     ctx = await createContext(config, log, { role: 'client', poolSize: 4 })
-    service = await startRadiusProcess(ctx, {}, { leader: index === 0, onAccept: (entries) => reply({ type: 'accepts', entries }) })
+    service = await startRadiusProcess(ctx, {}, { leader: index === 0, index, onAccept: (entries) => reply({ type: 'accepts', entries }) })
   } catch (err) {
     reply({ type: 'failed', message: (err as Error).message })
     process.exit(1)

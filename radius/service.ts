@@ -3,12 +3,14 @@
 // stopped together. With RADIUS_WORKERS above 1 this runs in each worker
 // process of cluster.ts, which share the two sockets.
 import cluster from 'node:cluster'
+import path from 'node:path'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
 import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
-import { serviceLogger } from '../core/logger.js'
+import { isDatabaseUnavailable } from '../core/db/availability.js'
+import { FailureLog, serviceLogger } from '../core/logger.js'
 import { changeBus, changesSince, latestChangeId } from '../core/services/changes.js'
 import { AcceptLog } from './accepts.js'
 import { handleAccessRequest } from './access.js'
@@ -20,6 +22,7 @@ import { CoaClient, CoaWorker } from './coa.js'
 import { radiusMetrics } from './metrics.js'
 import { QuotaWatch } from './quota-watch.js'
 import { bindUdp, RadiusServer } from './server.js'
+import { AccountingSpool } from './spool.js'
 import { handleStatusServer } from './status.js'
 
 const PURGE_INTERVAL_MS = 3_600_000
@@ -36,6 +39,8 @@ export interface WorkerRole {
   leader: boolean
   /** Logins this worker accepted, for the other workers' accounting (AcceptLog). */
   onAccept(entries: AcceptedEntry[]): void
+  /** Which worker: each has an accounting spool of its own. */
+  index?: number
 }
 
 export type AcceptedEntry = [key: string, method: string, voucherId: number | null, deviceId: number | null, at: number]
@@ -59,6 +64,10 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   const stats = new AuthStats(prisma, log)
   const seen = new Map<number, Date>()
 
+  // During an outage every packet fails the same way: one line per kind a minute, and one when it is over.
+  const failures = new FailureLog(log)
+  const { accountingSpool } = base.config
+  const spool = AccountingSpool.open(role ? path.join(accountingSpool.dir, `worker-${role.index ?? 0}`) : accountingSpool.dir, accountingSpool.maxBytes)
   const quotas = new QuotaWatch(prisma, cache, log)
   const writer = new AccountingWriter(
     pool,
@@ -75,13 +84,28 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     },
     // PostgreSQL overlaps one transaction's WAL flush with the next; PGlite is one session.
     base.db.kind === 'postgres' ? 2 : 1,
+    { spool, spoolAfterMs: accountingSpool.afterMs, failures },
   )
+  // What the cache could not decide while the database is away gets no reply,
+  // so that the NAS asks its other RADIUS server (or the user tries again).
+  const undecided = (err: unknown): { drop: 'database_unavailable' } => {
+    if (!isDatabaseUnavailable(err)) throw err
+    failures.failed('auth-database', 'Access-Requests the cache cannot decide get no reply: the database does not answer', err)
+    return { drop: 'database_unavailable' }
+  }
+  const answeredFromDatabase = <T>(outcome: T): T => {
+    if (failures.failing('auth-database')) failures.recovered('auth-database', 'the database answers again')
+    return outcome
+  }
   const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
 
   const server = new RadiusServer(
     registry,
     {
-      access: (p, nas) => handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log }),
+      access: (p, nas) => {
+        const outcome = handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log })
+        return outcome instanceof Promise ? outcome.then(answeredFromDatabase, undecided) : outcome
+      },
       accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),
@@ -153,7 +177,10 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       if (running) return
       running = true
       fn()
-        .catch((err) => log.warn({ err }, `${what} failed`))
+        .then(
+          () => failures.recovered(`job:${what}`),
+          (err) => failures.failed(`job:${what}`, `${what} failed`, err),
+        )
         .finally(() => (running = false))
     }, ms)
     t.unref()
@@ -192,13 +219,14 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       for (const t of timers) clearInterval(t)
       clearInterval(shareAccepts)
       await server.close()
-      await writer.drain()
+      await writer.close()
       await quotas.drain()
       await coa?.stop()
       coaClient.close()
       await Promise.all([auth, acct].map((s) => new Promise<void>((r) => s.close(() => r()))))
       // Last statistics and last-seen times, before the database closes.
       await jobs().catch((err) => log.warn({ err }, 'final jobs failed'))
+      failures.stop()
     },
   }
 }
