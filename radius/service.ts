@@ -59,7 +59,9 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   const metrics = radiusMetrics(base.metrics)
   const registry = new NasRegistry(prisma, base.secrets)
   metrics.nasClients.set(await registry.load())
-  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone))
+  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone), {
+    onOutageDecision: () => metrics.outageCacheDecisions.inc(),
+  })
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)
   const seen = new Map<number, Date>()
@@ -75,10 +77,11 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     metrics,
     log,
     (changes, records) => {
-      // What accounting changed is no longer what the auth cache knows.
+      // What accounting changed is read again at the next login; until then
+      // the old entry stays, to decide logins if the database goes away.
       for (const r of records) {
-        if (r.mac) cache.forgetDevice(r.mac)
-        if (r.voucherId !== null) cache.forgetVoucher(r.voucherId)
+        if (r.mac) cache.refreshDevice(r.mac)
+        if (r.voucherId !== null) cache.refreshVoucher(r.voucherId)
       }
       quotas.committed(changes)
     },

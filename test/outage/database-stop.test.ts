@@ -76,6 +76,7 @@ t.test('citywifi survives its PostgreSQL stopping and being killed under load', 
         'citywifi',
       )
       await sleep(1500)
+      const logBefore = f.app.output().length
       if (fault === 'kill -9') f.pg.killPostmaster()
       else await f.pg.stopFast()
       // Longer than the job interval (10 s): the periodic jobs run into the outage too.
@@ -87,6 +88,10 @@ t.test('citywifi survives its PostgreSQL stopping and being killed under load', 
         }
       }
       t.pass('running through 12 s of outage')
+      // Item 6: one line per kind of failure, not one per failed packet (about 30 packets a second fail here).
+      const outageLines = f.app.output().slice(logBefore).split('\n').filter((l) => /"level":(40|50|60)/.test(l))
+      const kinds = new Set(outageLines.map((l) => /"kind":"([^"]+)"/.exec(l)?.[1] ?? /"msg":"([^"]+)"/.exec(l)?.[1]))
+      t.ok(outageLines.length <= 2 * kinds.size + 2, `${outageLines.length} warning/error lines in 12 s of outage, for ${kinds.size} kinds: ${[...kinds].join('; ')}`)
       await f.pg.start()
       const seconds = await recovery(f, `after-${fault.replace(/\W/g, '')}`)
       t.ok(alive(f.app), 'still the same process')
@@ -95,6 +100,7 @@ t.test('citywifi survives its PostgreSQL stopping and being killed under load', 
       await work.stop()
       t.ok(alive(f.app), 'still running after the load')
       t.notMatch(f.app.output(), /Unhandled 'error' event|uncaught/i, 'no unhandled error')
+      t.match(f.app.output().slice(logBefore), /"msg":"[^"]*: (the database answers again|connected again|recovered)"/, 'the recovery is logged')
     })
   }
 })
