@@ -10,6 +10,7 @@ import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, sa
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { isDatabaseUnavailable } from '../core/db/availability.js'
+import { JobLeases } from '../core/db/lease.js'
 import { FailureLog, serviceLogger } from '../core/logger.js'
 import { changeBus, changesSince, latestChangeId } from '../core/services/changes.js'
 import { AcceptLog } from './accepts.js'
@@ -53,7 +54,7 @@ export async function startRadius(base: AppContext, options: RadiusOptions = {})
   return startRadiusProcess(base, options)
 }
 
-export async function startRadiusProcess(base: AppContext, options: RadiusOptions = {}, role?: WorkerRole): Promise<RunningService & { accepts: AcceptLog }> {
+export async function startRadiusProcess(base: AppContext, options: RadiusOptions = {}, role?: WorkerRole): Promise<RunningService & { accepts: AcceptLog; leases: JobLeases }> {
   const log = serviceLogger(base.log, 'radius')
   const { prisma, pool } = base.db
   const metrics = radiusMetrics(base.metrics)
@@ -150,8 +151,10 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       if (c.kind === 'nas' || c.kind === 'all') metrics.nasClients.set(await registry.load())
     }
   }
-  // Once an hour is enough for rows kept a day or two; the first run comes with the first jobs.
-  let lastPurge = 0
+  // What must run once per period across copies on one database (and across
+  // a cluster's workers, though only the first worker asks) takes a lease.
+  const leases = new JobLeases(pool)
+  const jobIntervalMs = options.jobIntervalMs ?? 10_000
   const jobs = async () => {
     const now = new Date()
     const flushSeen = new Map(seen)
@@ -164,15 +167,17 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     await stats.flush()
     await foldPendingUsage(prisma)
     if (!leader) return
-    const stale = await closeStaleSessions(prisma, now)
-    if (stale) log.info({ sessions: stale }, 'closed stale sessions')
-    await samplePeakConcurrency(prisma, now)
+    await leases.runOnce('stale-sessions', jobIntervalMs, async () => {
+      const stale = await closeStaleSessions(prisma, now)
+      if (stale) log.info({ sessions: stale }, 'closed stale sessions')
+    })
+    await leases.runOnce('peak-concurrency', jobIntervalMs, () => samplePeakConcurrency(prisma, now))
     metrics.openSessions.set(await openSessionCount(prisma))
-    if (now.getTime() - lastPurge >= PURGE_INTERVAL_MS) {
-      lastPurge = now.getTime()
+    // Once an hour is enough for rows kept a day or two.
+    await leases.runOnce('working-data-purge', PURGE_INTERVAL_MS, async () => {
       const purged = await purgeWorkingData(prisma, now)
       if (Object.values(purged).some((n) => n > 0)) log.info({ purged }, 'deleted working data past its use')
-    }
+    })
   }
   const every = (ms: number, what: string, fn: () => Promise<void>) => {
     let running = false
@@ -189,7 +194,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     t.unref()
     return t
   }
-  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(options.jobIntervalMs ?? 10_000, 'periodic jobs', jobs)]
+  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(jobIntervalMs, 'periodic jobs', jobs)]
   // A change committed in this process (the admin app beside RADIUS) is read at once.
   let following: Promise<void> | undefined
   let followAgain = false
@@ -215,6 +220,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   return {
     name: 'radius',
     accepts,
+    leases,
     addresses: [`udp://${listenHost}:${port(auth)} (auth)`, `udp://${listenHost}:${port(acct)} (accounting)`],
     async close() {
       changeBus.off('changed', onChanged)
