@@ -18,6 +18,7 @@ import { createApiToken } from '../services/tokens.js'
 import { createVouchers } from '../services/vouchers.js'
 import { printDemoCredentials } from './banner.js'
 import { printJson, printLines, readStdinSecret } from './output.js'
+import { addPrivacyCommands } from './privacy.js'
 import { runServices, type ServiceStarters } from './run-services.js'
 
 /** An error whose message is the whole story: printed as one line, exit 1. */
@@ -226,6 +227,8 @@ export function buildProgram(starters: ServiceStarters): Command {
       if (opts.json) return printJson(created)
       return printLines([created.token, `# token ${created.id} "${created.name}" (${created.role}): store it now, it is not shown again`])
     })
+
+  addPrivacyCommands(program, withContext, actor)
 
   return program
 }

@@ -6,6 +6,7 @@ import type { AppContext, RunningService, ServiceStarter } from '../context.js'
 import { createLogger, type ServiceName } from '../logger.js'
 import { needsDemo, seedDemo, type DemoCredentials } from '../services/demo.js'
 import { startMetricsServer } from '../http/metrics.js'
+import { startPurgeJob } from '../services/purge-job.js'
 import { printDemoCredentials } from './banner.js'
 import { write } from './output.js'
 
@@ -38,6 +39,9 @@ export async function runServices(names: (keyof ServiceStarters)[], starters: Se
     throw err
   }
 
+  // Every copy runs the job; the lock and the audit log make it once an hour across them.
+  const purge = startPurgeJob({ pool: ctx.db.pool, prisma: ctx.db.prisma, retention: config.retention, log, metrics: ctx.metrics })
+
   const urls = Object.fromEntries(running.map((s) => [s.name, s.addresses[0]])) as Partial<Record<ServiceName, string>>
   if (demo) await printDemoCredentials(demo, urls)
   log.info(
@@ -59,6 +63,7 @@ export async function runServices(names: (keyof ServiceStarters)[], starters: Se
       // Stop accepting first, all at once; then the database they used.
       const results = await Promise.allSettled(running.map((s) => s.close()))
       for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'a service did not close cleanly')
+      await purge.close()
       await ctx.db.close()
       log.info('stopped')
       await write('')
