@@ -6,6 +6,7 @@ import { createContext } from '../bootstrap.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import { ListenError, type AppContext, type ServiceStarter } from '../context.js'
 import { DatabaseError, type OpenOptions } from '../db/database.js'
+import { DiskFullError } from '../db/embedded.js'
 import { DataDirLockedError } from '../db/lock.js'
 import { InputError } from '../errors.js'
 import { createLogger } from '../logger.js'
@@ -28,6 +29,7 @@ function isPlainError(err: unknown): err is Error {
     err instanceof ConfigError ||
     err instanceof DatabaseError ||
     err instanceof DataDirLockedError ||
+    err instanceof DiskFullError ||
     err instanceof SecretBoxError ||
     err instanceof ListenError
   )
@@ -247,6 +249,10 @@ export async function main(argv: string[], starters: ServiceStarters): Promise<n
     }
     if (isPlainError(err)) {
       process.stderr.write(`citywifi: ${err.message}\n`)
+      return 1
+    }
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOSPC') {
+      process.stderr.write(`citywifi: no space left on the disk: ${(err as Error).message} (the data dir is ${process.env.CITYWIFI_DATA_DIR || './data'})\n`)
       return 1
     }
     process.stderr.write(`citywifi: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)

@@ -34,6 +34,7 @@ const WHO: Record<string, Role[]> = {
 // method, path, access
 const ROUTES: [string, string, string][] = [
   ['GET', '/healthz', 'public'],
+  ['GET', '/readyz', 'public'],
   ['GET', '/metrics', 'public'],
   ['GET', '/api/v1/openapi.json', 'public'],
   ['GET', '/login', 'public'],
