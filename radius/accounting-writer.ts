@@ -104,6 +104,8 @@ export class AccountingWriter {
       for (const t of batch) t.resolve()
       this.#notify(changes, records)
     } catch (err) {
+      // A remembered device id may be of a device deleted since (retention, erasure): the retry looks it up again.
+      this.#store.forgetDevices()
       if (batch.length === 1) {
         this.log.error({ err, nasId: batch[0]!.record.nasId }, 'could not store an accounting record')
         batch[0]!.reject(err as Error)
@@ -111,7 +113,6 @@ export class AccountingWriter {
       }
       // One bad record must not keep the others from being stored: store them one by one.
       this.log.warn({ err, records: batch.length }, 'accounting batch failed; storing its records one by one')
-      this.#store.forgetDevices()
       for (const t of batch) await this.#commit([t])
     }
   }
