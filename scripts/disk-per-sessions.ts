@@ -15,7 +15,9 @@ fs.cpSync(PGLITE_TEMPLATE, dir, { recursive: true })
 const du = (p: string) => Number(execFileSync('du', ['-sb', p], { encoding: 'utf8' }).split('\t')[0])
 const before = { base: du(path.join(dir, 'base')), wal: du(path.join(dir, 'pg_wal')) }
 
-const db = new PGlite(dir, { postgresqlconf: PGLITE_CONF })
+// CITYWIFI_MEASURE_DEFAULT_WAL=1: PostgreSQL's own WAL sizes, for comparison.
+const conf = process.env.CITYWIFI_MEASURE_DEFAULT_WAL ? PGLITE_CONF.filter((c) => !c.includes('wal_size')) : PGLITE_CONF
+const db = new PGlite(dir, { postgresqlconf: conf })
 await db.waitReady
 await db.exec(`
   INSERT INTO "Site" (name, "updatedAt") VALUES ('measure', now());
@@ -40,6 +42,7 @@ for (let from = 1; from <= n; from += chunk) {
     SELECT 1 + (i % ${devices}), (now() - ((i / ${devices})::int || ' days')::interval)::date, 1800, 205000000
     FROM generate_series(${from}, ${to}) i ON CONFLICT DO NOTHING`)
 }
+const walBeforeCheckpoint = du(path.join(dir, 'pg_wal'))
 await db.exec('VACUUM ANALYZE')
 await db.exec('CHECKPOINT')
 const after = { base: du(path.join(dir, 'base')), wal: du(path.join(dir, 'pg_wal')) }
@@ -52,5 +55,6 @@ const perMillion = ((after.base - before.base) / n) * 1e6
 console.log(`${n} sessions, ${devices} devices, written in ${((Date.now() - started) / 1000).toFixed(0)} s`)
 console.log(`tables: ${rel.rows.map((r) => `${r.name} ${mb(Number(r.bytes))} MB`).join(', ')}`)
 console.log(`data files (base/): ${mb(before.base)} -> ${mb(after.base)} MB; WAL (pg_wal/): ${mb(before.wal)} -> ${mb(after.wal)} MB`)
+console.log(`WAL before the final CHECKPOINT: ${mb(walBeforeCheckpoint)} MB`)
 console.log(`per million sessions: ${(perMillion / 1073741824).toFixed(2)} GiB of data files`)
 fs.rmSync(dir, { recursive: true, force: true })
