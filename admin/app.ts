@@ -29,6 +29,7 @@ import { registerErrorHandlers } from './errors.js'
 import { homeArea } from './home/index.js'
 import { nasArea } from './nas/index.js'
 import { policiesArea } from './policies/index.js'
+import { privacyArea } from './privacy/index.js'
 import { ADMIN_DIR, renderPlugin, STATIC_DIR } from './render.js'
 import type { RouteAccess } from './roles.js'
 import { sessionsArea } from './sessions/index.js'
@@ -133,6 +134,7 @@ export async function buildAdmin(ctx: AppContext, options: AdminOptions = {}): P
   await app.register(termsArea, { ctx })
   await app.register(staffArea, { ctx })
   await app.register(auditArea, { ctx })
+  await app.register(privacyArea, { ctx })
 
   // Ended sign-ins and old failed attempts, hourly.
   const purge = setInterval(() => purgeAdminSessions(ctx.db.prisma).catch((err) => ctx.log.warn({ err }, 'purging admin sessions failed')), 3600_000)

@@ -292,10 +292,11 @@ export class AccountingWriter {
       this.spool?.failures.recovered('accounting-commit', 'the database takes accounting again')
       this.#notify(changes, records)
     } catch (err) {
+      // A remembered device id may be of a device deleted since (retention, erasure): a retry or replay looks it up again.
+      this.#store.forgetDevices()
       if (this.spool && isDatabaseUnavailable(err)) {
         // Not the records' fault: keep them on local disk and acknowledge them from there.
         this.spool.failures.failed('accounting-commit', 'the database cannot take accounting', err)
-        this.#store.forgetDevices()
         await this.#toSpool(records.map((record) => ({ kind: 'record', record }))).then(
           () => batch.forEach((t) => t.resolve()),
           (e: Error) => batch.forEach((t) => t.reject(e)),
@@ -309,7 +310,6 @@ export class AccountingWriter {
       }
       // One bad record must not keep the others from being stored: store them one by one.
       this.log.warn({ err, records: batch.length }, 'accounting batch failed; storing its records one by one')
-      this.#store.forgetDevices()
       for (const t of batch) await this.#commit([t])
     }
   }

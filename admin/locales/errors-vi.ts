@@ -57,6 +57,8 @@ export const ERRORS_VI: Record<string, string> = {
 
   'session.mac': 'Không phải địa chỉ MAC.',
   'session.phone': 'Không phải số di động Việt Nam.',
+  'privacy.what': 'Nhập địa chỉ MAC hoặc số điện thoại.',
+  'privacy.online': 'Thiết bị đang truy cập: hãy ngắt kết nối trước rồi xoá khi phiên đã kết thúc.',
   'session.date': 'Ngày không hợp lệ.',
   'session.site': 'Không có điểm phát này.',
   'session.nas': 'Không có thiết bị này.',
