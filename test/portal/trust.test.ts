@@ -163,3 +163,29 @@ for (const kind of dbKinds()) {
     t.ok(await add('a-key-of-our-own-2026', 4), 'a key of its own')
   })
 }
+
+for (const kind of dbKinds()) {
+  t.test(`${kind}: item 3 — a verified phone code logs in the device it was sent for, once`, async (t) => {
+    const p = await startPortalFor(t, kind)
+    const chilli = await new FakeCoovaChilli({ portalUrl: `${p.url}/`, nasId: p.nas.name, uamSecret: 'uam-secret-42-of-the-city', radius: NO_RADIUS, clientMac: VICTIM }).start()
+    t.teardown(() => chilli.close())
+    const start = (await get(chilli.redirectUrl('notyet'))).html
+    const sent = await postForm(`${p.url}/otp/send`, { ...formFields(start, 'otp-form'), phone: '091 234 5678' })
+    t.equal(sent.status, 303)
+    const code = p.sms.lastCode()!
+    const codePage = (await get(p.url + sent.headers.get('location'))).html
+    const fields = formFields(codePage, 'code-form')
+    const ok = await postForm(`${p.url}/otp/verify`, { ...fields, code })
+    t.equal(ok.status, 303, 'verified: to the NAS')
+    const tap = await postForm(`${p.url}/otp/verify`, { ...fields, code })
+    t.equal(tap.status, 303, 'the same form again (a double tap) gets the same login')
+    t.equal(new URL(tap.headers.get('location')!).searchParams.get('username'), new URL(ok.headers.get('location')!).searchParams.get('username'))
+
+    // The replay: the same pass and code in a new form (another page load, or another tab).
+    const again = (await get(p.url + sent.headers.get('location'))).html
+    const replay = await postForm(`${p.url}/otp/verify`, { ...formFields(again, 'code-form'), code })
+    t.not(replay.status, 303, 'a second login with one verification is refused')
+    t.equal(await p.ctx.db.prisma.consent.count(), 1, 'one consent')
+    t.equal(await p.ctx.db.prisma.credential.count(), 1, 'one credential')
+  })
+}
