@@ -10,6 +10,11 @@ export function bucketKeySql(column: string, interval: Interval, tz: string): st
   return interval === 'day' ? `to_char(${local}, 'YYYY-MM-DD')` : `to_char(${local}, 'YYYY-MM')`
 }
 
+/** The bucket of a DATE `column` (a local day), for day and month buckets. */
+export function dayBucketKeySql(column: string, interval: 'day' | 'month'): string {
+  return interval === 'day' ? `to_char(${column}, 'YYYY-MM-DD')` : `to_char(${column}, 'YYYY-MM')`
+}
+
 /** The same name, for a bucket of calendar.buckets(). */
 export function bucketKey(b: Bucket, interval: Interval): string {
   if (interval === 'hour') return b.start.toISOString().slice(0, 13)
@@ -27,6 +32,9 @@ export interface Span {
   scope: number
   from: Date
   to: Date
+  /** The same period as local dates, inclusive (YYYY-MM-DD). */
+  fromDate: string
+  toDate: string
   interval: Interval
   timeZone: string
 }

@@ -133,6 +133,20 @@ const ADD_DURATIONS = `
 INSERT INTO "StatsDuration" ("scope", "hour", "minute", "count")
 SELECT scope, hour, seconds / 60, count(*)::int FROM (${PARTS}) p WHERE ended GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 
+// Lengths by local day: the dirty hours' days, computed again from their hours.
+const DIRTY_DAYS = `
+CREATE TEMP TABLE fold_days ON COMMIT DROP AS
+SELECT DISTINCT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day FROM fold_dirty`
+
+const DROP_DAILY_DURATIONS = `DELETE FROM "StatsDurationDaily" s USING fold_days d WHERE s.scope = d.scope AND s.day = d.day`
+
+const ADD_DAILY_DURATIONS = `
+INSERT INTO "StatsDurationDaily" ("scope", "day", "minute", "count")
+SELECT d.scope, d.day, s."minute", sum(s."count")::int FROM fold_days d
+JOIN "StatsDuration" s ON s.scope = d.scope
+  AND s.hour >= ((d.day::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC') AND s.hour < (((d.day + 1)::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC')
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+
 // Devices per local day, month and year, each counted once: the rows a
 // device adds are what the counts grow by.
 const DEVICE_PERIODS = `
@@ -185,6 +199,9 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
     await client.query(HOURLY)
     await client.query(DROP_DURATIONS)
     await client.query(ADD_DURATIONS)
+    await client.query(DIRTY_DAYS, [timeZone])
+    await client.query(DROP_DAILY_DURATIONS)
+    await client.query(ADD_DAILY_DURATIONS, [timeZone])
     await client.query(DEVICE_PERIODS, [timeZone])
     await client.query(FIRST_SEEN)
     await client.query(TOUCH_DEVICES)

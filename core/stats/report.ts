@@ -138,7 +138,15 @@ async function siteOf(db: PrismaClient, siteId: number | null): Promise<{ id: nu
 export async function usageReport(db: PrismaClient, q: UsageQuery, timeZone: string): Promise<UsageReport> {
   if (q.to < q.from) throw new StatsQueryError('`to` is before `from`')
   const site = await siteOf(db, q.siteId)
-  const span: Span = { scope: q.siteId ?? 0, from: startOfLocalDay(q.from, timeZone), to: startOfLocalDay(nextDate(q.to), timeZone), interval: q.interval, timeZone }
+  const span: Span = {
+    scope: q.siteId ?? 0,
+    from: startOfLocalDay(q.from, timeZone),
+    to: startOfLocalDay(nextDate(q.to), timeZone),
+    fromDate: q.from,
+    toDate: q.to,
+    interval: q.interval,
+    timeZone,
+  }
   const [sums, fresh, medians, rejects, clicks] = await Promise.all([
     hourlySums(db, span),
     newDevices(db, span),

@@ -29,6 +29,16 @@ CREATE TABLE "StatsDuration" (
 );
 
 -- CreateTable
+CREATE TABLE "StatsDurationDaily" (
+    "scope" INTEGER NOT NULL,
+    "day" DATE NOT NULL,
+    "minute" INTEGER NOT NULL,
+    "count" INTEGER NOT NULL,
+
+    CONSTRAINT "StatsDurationDaily_pkey" PRIMARY KEY ("scope","day","minute")
+);
+
+-- CreateTable
 CREATE TABLE "StatsPending" (
     "id" BIGSERIAL NOT NULL,
     "sessionId" BIGINT NOT NULL,
