@@ -17,6 +17,7 @@ import type { AccountingRecord } from '../core/accounting/record.js'
 import { classifyUser } from '../core/auth/steps.js'
 import { DatabaseTimeoutError, isDatabaseUnavailable } from '../core/db/availability.js'
 import type { FailureLog, Logger } from '../core/logger.js'
+import { closingWithPending } from '../core/stats/pending.js'
 import type { RadiusMetrics } from './metrics.js'
 import { SpoolFullError, type AccountingSpool, type Segment, type SpoolEntry } from './spool.js'
 
@@ -340,9 +341,10 @@ export class AccountingWriter {
 
   #closeNasNow(nasId: number, at: Date): Promise<number> {
     return this.#transaction(async (c) => {
+      // Closed sessions are left for the statistics' fold, in the same statement.
       const res = await c.query(
-        `UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
-         WHERE "nasId" = $1 AND "stoppedAt" IS NULL`,
+        closingWithPending(`UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
+         WHERE "nasId" = $1 AND "stoppedAt" IS NULL RETURNING id, "siteId", "updatedAt"`),
         [nasId, utcTimestamp(at)],
       )
       return res.rowCount ?? 0
