@@ -53,6 +53,7 @@ const ROUTES: [string, string, string][] = [
   ['POST', '/sites/:id/archive', 'sites'],
   ['POST', '/sites/:id/restore', 'sites'],
   ['GET', '/api/v1/sites', 'sites.read'],
+  ['GET', '/api/v1/stats/usage', 'stats'],
   ['POST', '/api/v1/sites', 'sites'],
   ['GET', '/api/v1/sites/:id', 'sites.read'],
   ['PATCH', '/api/v1/sites/:id', 'sites'],
