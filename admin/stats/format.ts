@@ -66,19 +66,9 @@ export function reasonText(tr: AdminTranslator, reason: string): string {
   return tr.has(`reason.${reason}`) ? t(tr, `reason.${reason}`) : reason
 }
 
-/** The largest span each interval may cover in one report: beyond it charts and tables stop being readable. */
-export const MAX_DAYS: Record<Interval, number> = { hour: 31, day: 400, month: 3700 }
-
 /** Days from `from` to `to`, both included (YYYY-MM-DD). */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1
-}
-
-/** Whether a YYYY-MM-DD names a real day. */
-export function isDay(v: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false
-  const d = new Date(`${v}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
 }
 
 /** The unit a period reads best in when nobody chose one (the PDF): hours for a day or two, days up to a quarter, else months. */
