@@ -4,7 +4,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../core/context.js'
 import { statsPages } from './pages.js'
+import { statsPdfRoutes } from './report-pdf.js'
 
 export async function statsArea(app: FastifyInstance, opts: { ctx: AppContext }) {
   await statsPages(app, opts)
+  await statsPdfRoutes(app, opts)
 }

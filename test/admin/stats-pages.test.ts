@@ -2,6 +2,7 @@
 // UDP: a viewer reads the dashboard and the report (the same figures as the
 // API), downloads each table as CSV, and is told in Vietnamese what is wrong
 // with a period; nothing a viewer gets names a device.
+import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { dateString, localDay } from '../../core/stats/calendar.js'
 import { startServices } from '../helpers/app.js'
@@ -35,6 +36,11 @@ async function waitForTraffic(f: AdminFixture, query: string): Promise<void> {
     await new Promise((res) => setTimeout(res, 500))
   }
   throw new Error('the octets never reached the figures')
+}
+
+/** The PDF's text layer, as poppler's pdftotext reads it (what a search or a copy gets). */
+function pdfText(pdf: Buffer): string {
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: pdf }).toString('utf8')
 }
 
 const cells = (html: string, test: string) => {
@@ -118,6 +124,34 @@ for (const kind of dbKinds()) {
       t.match(en, /^\uFEFFLogin methods,Count,Share\r\n/)
       t.match(en, /\r\nReturning device,3,100\r\n/, 'MAC-named sessions count as returning devices')
       for (const x of [text, traffic, heat, all.bytes.toString('utf8'), en]) for (const mac of sent.macs) t.notMatch(x, mac)
+    })
+
+    t.test('the PDF: from the page and from the API, Vietnamese text that reads back', async (t) => {
+      const q = `site=${site.id}&from=${from}&to=${to}`
+      const page = await download(viewer, `/stats/report.pdf?${q}&interval=day&lang=vi`)
+      t.equal(page.status, 200)
+      t.equal(page.headers.get('content-type'), 'application/pdf')
+      t.match(page.headers.get('content-disposition'), /^attachment; filename="bao-cao-thong-ke-\d+-.*-vi\.pdf"/)
+      t.equal(page.bytes.subarray(0, 5).toString(), '%PDF-')
+      const text = pdfText(page.bytes)
+      t.match(text, 'Báo cáo sử dụng WiFi công cộng miễn phí')
+      t.match(text, site.name)
+      t.match(text, `Trong kỳ có ${sent.sessions} lượt truy cập`, 'the summary, with its Vietnamese letters intact')
+      t.match(text, /thiết bị/, 'ị reads back as ị, not i')
+      for (const mac of sent.macs) t.notMatch(text, mac, 'no device in the PDF')
+
+      const api = await fetch(`${f.url}/api/v1/stats/report.pdf?site=${encodeURIComponent(site.name)}&from=${from}&to=${to}&lang=en`, { headers: { authorization: `Bearer ${f.tokens.viewer}` } })
+      t.equal(api.status, 200, 'a viewer token, the site by its name')
+      const en = pdfText(Buffer.from(await api.arrayBuffer()))
+      t.match(en, 'Free public WiFi usage report')
+      t.match(en, `In this period there were ${sent.sessions} sessions`)
+      const bad = await f.api('GET', `/api/v1/stats/report.pdf?site=nowhere&from=${from}&to=${to}`, { role: 'viewer' })
+      t.equal(bad.status, 400)
+      t.equal(bad.json.error, 'invalid')
+      const badPage = await viewer.get(`/stats/report.pdf?from=${to}&to=${from}x`)
+      t.equal(badPage.status, 400)
+      const doc = await f.api('GET', '/api/v1/openapi.json', { token: null })
+      t.ok(doc.json.paths['/api/v1/stats/report.pdf'].get.responses['200'].content['application/pdf'], 'described in the OpenAPI document')
     })
 
     t.test('a period that cannot be shown is explained, in the person’s language', async (t) => {
