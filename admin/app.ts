@@ -36,6 +36,7 @@ import { sessionsArea } from './sessions/index.js'
 import { sitesArea } from './sites/index.js'
 import { staffArea } from './staff/index.js'
 import { statsApi } from './stats/api.js'
+import { statsArea } from './stats/index.js'
 import { termsArea } from './terms/index.js'
 import { vouchersArea } from './vouchers/index.js'
 
@@ -137,6 +138,7 @@ export async function buildAdmin(ctx: AppContext, options: AdminOptions = {}): P
   await app.register(auditArea, { ctx })
   await app.register(privacyArea, { ctx })
   await app.register(statsApi, { ctx })
+  await app.register(statsArea, { ctx })
 
   // Ended sign-ins and old failed attempts, hourly.
   const purge = setInterval(() => purgeAdminSessions(ctx.db.prisma).catch((err) => ctx.log.warn({ err }, 'purging admin sessions failed')), 3600_000)

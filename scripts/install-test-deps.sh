@@ -5,11 +5,12 @@
 #   freeradius        the server the benchmark compares against
 #   postgresql-client psql, used by tests that poke the database as an operator would
 #   prometheus        promtool, which checks and unit-tests deploy/prometheus/ (test/privacy/prometheus.test.ts)
+#   poppler-utils     pdftotext and pdftoppm: the statistics PDF read back as text and as pictures
 # PostgreSQL itself is expected to run already (TEST_DATABASE_URL, default
 # postgresql://postgres@127.0.0.1:5432/test). Run as root or with sudo.
 set -euo pipefail
 
-packages=(chromium freeradius-utils freeradius freeradius-common postgresql-client prometheus)
+packages=(chromium freeradius-utils freeradius freeradius-common postgresql-client prometheus poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
