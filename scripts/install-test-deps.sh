@@ -3,12 +3,13 @@
 #   chromium          headless browser for the portal's end-to-end tests
 #   freeradius-utils  radclient, a RADIUS client nobody here wrote (interop tests)
 #   freeradius        the server the benchmark compares against
+#   freeradius-postgresql  its rlm_sql driver: the benchmark's FreeRADIUS+SQL peer
 #   postgresql-client psql, used by tests that poke the database as an operator would
 # PostgreSQL itself is expected to run already (TEST_DATABASE_URL, default
 # postgresql://postgres@127.0.0.1:5432/test). Run as root or with sudo.
 set -euo pipefail
 
-packages=(chromium freeradius-utils freeradius freeradius-common postgresql-client)
+packages=(chromium freeradius-utils freeradius freeradius-common freeradius-postgresql postgresql-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
