@@ -355,3 +355,6 @@ export async function storeRecords(pool: pg.Pool, timeZone: string, records: Acc
     client.release()
   }
 }
+
+/** The batch statements whose plans test/bench/explain-auth.ts checks at millions of sessions. */
+export const ACCOUNTING_SQL = { DEVICE_IDS, LOCK_PREVIOUS, UPSERT_SESSIONS }
