@@ -62,7 +62,10 @@ const DEVICE_COLUMNS = `x.id AS "dId", x."daySeconds", x."dayOctets"::text, x."m
 
 // A batch of voucher logins: each voucher with its devices and open sessions
 // (Session by voucherId and stoppedAt: an index, not the open sessions of
-// the whole network), and the device asking, in one statement.
+// the whole network), and the device asking, in one statement. The batch
+// comes from unnest(), which the planner guesses at 100 rows: joined plainly
+// it hashes the whole Voucher table; a LATERAL … LIMIT 1 (the key is unique)
+// keeps it to one index probe per login, whatever the table's size.
 const VOUCHERS_BATCH_SQL = `
 SELECT q.n::int AS n, v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices",
   (extract(epoch FROM v."validUntil") * 1000)::float8 AS "validUntil",
@@ -72,7 +75,7 @@ SELECT q.n::int AS n, v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."m
     WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open,
   ${DEVICE_COLUMNS}
 FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) WITH ORDINALITY AS q(code, mac, day, month, n)
-JOIN "Voucher" v ON v.code = q.code
+JOIN LATERAL (SELECT * FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
 LEFT JOIN LATERAL (${deviceSqlOver('q.mac', 'q.day', 'q.month')}) x ON true`
 
 const CREDENTIALS_BATCH_SQL = `
@@ -80,8 +83,8 @@ SELECT q.n::int AS n, c.id, c.username, c."passwordEnc", dm.mac AS "deviceMac", 
   c."voucherId", (extract(epoch FROM c."expiresAt") * 1000)::float8 AS "expiresAt", (extract(epoch FROM c."usedAt") * 1000)::float8 AS "usedAt",
   ${DEVICE_COLUMNS}
 FROM unnest($1::text[], $2::date[], $3::date[]) WITH ORDINALITY AS q(username, day, month, n)
-JOIN "Credential" c ON c.username = q.username
-JOIN "Device" dm ON dm.id = c."deviceId"
+JOIN LATERAL (SELECT * FROM "Credential" c WHERE c.username = q.username LIMIT 1) c ON true
+JOIN LATERAL (SELECT mac FROM "Device" dm WHERE dm.id = c."deviceId" LIMIT 1) dm ON true
 LEFT JOIN LATERAL (${deviceSqlOver('dm.mac', 'q.day', 'q.month')}) x ON true`
 
 const DEVICES_BATCH_SQL = `
@@ -103,7 +106,8 @@ dev AS (
 cur AS (
   SELECT r.n, r.vid, r.maxd, d.id AS did,
     (SELECT count(*) FROM "VoucherDevice" vd WHERE vd."voucherId" = r.vid)::int AS cnt,
-    EXISTS (SELECT 1 FROM "VoucherDevice" vd WHERE vd."voucherId" = r.vid AND vd."deviceId" = d.id) AS mine
+    -- LIMIT: a scalar subquery, probed by index per row (an EXISTS becomes a hash of the whole table).
+    (SELECT true FROM "VoucherDevice" vd WHERE vd."voucherId" = r.vid AND vd."deviceId" = d.id LIMIT 1) IS NOT NULL AS mine
   FROM req r JOIN dev d ON d.mac = r.mac),
 want AS (
   SELECT vid, did, maxd, cnt + row_number() OVER (PARTITION BY vid ORDER BY n) AS slot FROM cur WHERE NOT mine),
@@ -116,9 +120,9 @@ first AS (
 SELECT c.n::int AS n, c.did AS "deviceId", c.mine OR EXISTS (SELECT 1 FROM ins WHERE ins."voucherId" = c.vid AND ins."deviceId" = c.did) AS bound
 FROM cur c`
 
+// One time for the batch (its last login's): they are milliseconds apart.
 const MARK_USED_BATCH_SQL = `
-UPDATE "Credential" c SET "usedAt" = t.at FROM unnest($1::int[], $2::timestamp[]) AS t(id, at)
-WHERE c.id = t.id AND c."usedAt" IS NULL`
+UPDATE "Credential" SET "usedAt" = $2::timestamp WHERE id = ANY($1::int[]) AND "usedAt" IS NULL`
 
 interface DeviceColumns {
   dId: number | null
@@ -291,7 +295,8 @@ export class AuthStore {
 
   /** Marks one-time credentials used, a batch in one statement (one commit). */
   async markCredentialsUsed(reqs: { id: number; now: Date }[]): Promise<void[]> {
-    await this.pool.query(MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), reqs.map((r) => r.now.toISOString())])
+    const last = reqs.reduce((a, r) => Math.max(a, r.now.getTime()), 0)
+    await this.pool.query(MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()])
     return reqs.map(() => undefined)
   }
 

@@ -71,7 +71,7 @@ try {
   const vids = (await c.query<{ id: number }>(`SELECT id FROM "Voucher" WHERE code = ANY($1) ORDER BY id`, [fresh])).rows.map((r) => r.id)
   await explain('bind batch of 64', sqls.BIND_BATCH_SQL, [vids, freshMacs.slice(0, vids.length), vids.map(() => 1)])
   const cids = (await c.query<{ id: number }>(`SELECT id FROM "Credential" ORDER BY id LIMIT 64`)).rows.map((r) => r.id)
-  await explain('mark credentials used, batch of 64', sqls.MARK_USED_BATCH_SQL, [cids, cids.map(() => new Date().toISOString())])
+  await explain('mark credentials used, batch of 64', sqls.MARK_USED_BATCH_SQL, [cids, new Date().toISOString()])
   void CREDENTIAL_MACS
   void CONSENTED_MACS
 
