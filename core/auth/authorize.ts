@@ -101,8 +101,8 @@ async function authorizeMac(req: AuthRequest, data: AuthCache, mac: string): Pro
   if (req.mac && req.mac !== mac) return reject('wrong_device', siteId)
   let device = await data.device(mac, req.now)
   // The person may have accepted the terms a moment ago: look again before refusing.
-  if (checkConsent(device.consentUntil, req.now)) device = await data.device(mac, req.now, true)
-  const consent = checkConsent(device.consentUntil, req.now)
+  if (checkConsent(device.consentUntil.get(siteId) ?? null, req.now)) device = await data.device(mac, req.now, true)
+  const consent = checkConsent(device.consentUntil.get(siteId) ?? null, req.now)
   if (consent) return reject(consent, siteId)
   const policy = await data.policyForSite(siteId)
   const left = remaining(policy, device.usage)

@@ -15,8 +15,13 @@ import type { Usage } from './types.js'
 export interface DeviceSnapshot {
   deviceId: number | null
   usage: Usage
-  /** Until when an accepted consent lets this device in by MAC authentication. */
-  consentUntil: Date | null
+  /**
+   * Per site id: until when a consent lets this device in by MAC authentication
+   * there. Only a consent given at that site, to the terms in force, by a login
+   * method the site allows today counts (a click-through elsewhere does not
+   * pass a site that requires a phone code).
+   */
+  consentUntil: ReadonlyMap<number, Date>
   /** Sessions of this device not yet stopped. */
   openSessions: number
 }
@@ -47,8 +52,16 @@ SELECT d.id,
   COALESCE(sum(u.octets) FILTER (WHERE u.day = $2::date), 0)::bigint AS "dayOctets",
   COALESCE(sum(u.seconds), 0)::int AS "monthSeconds",
   COALESCE(sum(u.octets), 0)::bigint AS "monthOctets",
-  -- A voucher login's consent does not let the device in by MAC once the voucher is spent.
-  (SELECT (extract(epoch FROM max(c."expiresAt")) * 1000)::float8 FROM "Consent" c WHERE c."deviceId" = d.id AND c.method <> 'voucher') AS "consentUntil",
+  -- A voucher login's consent does not let the device in by MAC once the voucher
+  -- is spent; the login choices match portal/flow.ts loginChoices.
+  (SELECT json_object_agg(x."siteId", x.until) FROM (
+    SELECT c."siteId", (extract(epoch FROM max(c."expiresAt")) * 1000)::float8 AS until
+    FROM "Consent" c JOIN "Site" s ON s.id = c."siteId"
+    WHERE c."deviceId" = d.id
+      AND c."termsId" = (SELECT t.id FROM "Terms" t WHERE t."effectiveAt" <= (now() AT TIME ZONE 'UTC') ORDER BY t."effectiveAt" DESC, t.id DESC LIMIT 1)
+      AND ((c.method = 'click_through' AND s."allowClickThrough" AND NOT s."otpRequired")
+        OR (c.method = 'otp' AND (s."allowOtp" OR s."otpRequired")))
+    GROUP BY c."siteId") x) AS "consentUntil",
   (SELECT count(*)::int FROM "Session" s WHERE s."deviceId" = d.id AND s."stoppedAt" IS NULL) AS open
 FROM "Device" d LEFT JOIN "DeviceUsageDaily" u ON u."deviceId" = d.id AND u.day >= $3::date
 WHERE d.mac = $1
@@ -362,15 +375,15 @@ export class AuthStore {
       dayOctets: string
       monthSeconds: number
       monthOctets: string
-      consentUntil: number | null
+      consentUntil: Record<string, number> | null
       open: number
     }>(DEVICE_SQL, [mac, day, month])
     const r = rows[0]
-    if (!r) return { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: null, openSessions: 0 }
+    if (!r) return { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: new Map(), openSessions: 0 }
     return {
       deviceId: r.id,
       usage: { daySeconds: r.daySeconds, dayOctets: BigInt(r.dayOctets), monthSeconds: r.monthSeconds, monthOctets: BigInt(r.monthOctets) },
-      consentUntil: ms(r.consentUntil),
+      consentUntil: new Map(Object.entries(r.consentUntil ?? {}).map(([site, until]) => [Number(site), new Date(until)])),
       openSessions: r.open,
     }
   }
