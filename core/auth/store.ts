@@ -22,8 +22,6 @@ export interface DeviceSnapshot {
    * pass a site that requires a phone code).
    */
   consentUntil: ReadonlyMap<number, Date>
-  /** Sessions of this device not yet stopped. */
-  openSessions: number
 }
 
 export interface VoucherSnapshot extends VoucherState {
@@ -71,7 +69,10 @@ GROUP BY d.id`
 const deviceSqlOver = (mac: string, day: string, month: string) =>
   DEVICE_SQL.replace(/\$1\b/g, mac).replace(/\$2\b/g, day).replace(/\$3\b/g, month)
 
-const DEVICE_COLUMNS = `x.id AS "dId", x."daySeconds", x."dayOctets"::text, x."monthSeconds", x."monthOctets"::text, x."consentUntil", x.open AS "dOpen"`
+// DEVICE_SQL's open-session count is left out: no decision uses it, and it
+// reads every session the device ever had (PostgreSQL does not compute a
+// lateral subquery's column nobody asks for).
+const DEVICE_COLUMNS = `x.id AS "dId", x."daySeconds", x."dayOctets"::text, x."monthSeconds", x."monthOctets"::text, x."consentUntil"`
 
 // A batch of voucher logins: each voucher with its devices and open sessions
 // (Session by voucherId and stoppedAt: an index, not the open sessions of
@@ -143,19 +144,19 @@ interface DeviceColumns {
   dayOctets: string | null
   monthSeconds: number | null
   monthOctets: string | null
-  consentUntil: number | null
-  dOpen: number | null
+  consentUntil: Record<string, number> | null
 }
 
-const NO_DEVICE: DeviceSnapshot = { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: null, openSessions: 0 }
+const NO_DEVICE: DeviceSnapshot = { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: new Map() }
+
+const consentsOf = (c: Record<string, number> | null): ReadonlyMap<number, Date> => new Map(Object.entries(c ?? {}).map(([site, until]) => [Number(site), new Date(until)]))
 
 function deviceOf(r: DeviceColumns): DeviceSnapshot {
   if (r.dId === null) return NO_DEVICE
   return {
     deviceId: r.dId,
     usage: { daySeconds: r.daySeconds ?? 0, dayOctets: BigInt(r.dayOctets ?? 0), monthSeconds: r.monthSeconds ?? 0, monthOctets: BigInt(r.monthOctets ?? 0) },
-    consentUntil: ms(r.consentUntil),
-    openSessions: r.dOpen ?? 0,
+    consentUntil: consentsOf(r.consentUntil),
   }
 }
 
@@ -379,12 +380,11 @@ export class AuthStore {
       open: number
     }>(DEVICE_SQL, [mac, day, month])
     const r = rows[0]
-    if (!r) return { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: new Map(), openSessions: 0 }
+    if (!r) return NO_DEVICE
     return {
       deviceId: r.id,
       usage: { daySeconds: r.daySeconds, dayOctets: BigInt(r.dayOctets), monthSeconds: r.monthSeconds, monthOctets: BigInt(r.monthOctets) },
-      consentUntil: new Map(Object.entries(r.consentUntil ?? {}).map(([site, until]) => [Number(site), new Date(until)])),
-      openSessions: r.open,
+      consentUntil: consentsOf(r.consentUntil),
     }
   }
 

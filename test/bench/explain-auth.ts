@@ -36,6 +36,11 @@ try {
      CROSS JOIN (SELECT id, "siteId" FROM "AccessPoint" LIMIT 1) nas`,
     [SESSIONS, OPEN, USERS],
   )
+  // A month of daily usage for every bound device: the quota reads must probe it by index.
+  await c.query(
+    `INSERT INTO "DeviceUsageDaily" ("deviceId", day, seconds, octets)
+     SELECT vd."deviceId", current_date - g, 600, 1000000 FROM "VoucherDevice" vd CROSS JOIN generate_series(0, 29) g ON CONFLICT DO NOTHING`,
+  )
   await c.query('ANALYZE')
   console.log(`seeded ${SESSIONS.toLocaleString('en-US')} sessions (${OPEN.toLocaleString('en-US')} open) in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 
