@@ -110,7 +110,15 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
         const outcome = handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log })
         return outcome instanceof Promise ? outcome.then(answeredFromDatabase, undecided) : outcome
       },
-      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor }),
+      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, {
+          writer,
+          accepts,
+          cache,
+          metrics,
+          log,
+          interimFor,
+          lookupTimeoutMs: accountingSpool.afterMs,
+        }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),
     },
