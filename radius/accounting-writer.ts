@@ -17,6 +17,7 @@ import type { AccountingRecord } from '../core/accounting/record.js'
 import { classifyUser } from '../core/auth/steps.js'
 import { DatabaseTimeoutError, isDatabaseUnavailable } from '../core/db/availability.js'
 import type { FailureLog, Logger } from '../core/logger.js'
+import { closingWithPending } from '../core/stats/pending.js'
 import type { RadiusMetrics } from './metrics.js'
 import { SpoolFullError, type AccountingSpool, type Segment, type SpoolEntry } from './spool.js'
 
@@ -292,10 +293,11 @@ export class AccountingWriter {
       this.spool?.failures.recovered('accounting-commit', 'the database takes accounting again')
       this.#notify(changes, records)
     } catch (err) {
+      // A remembered device id may be of a device deleted since (retention, erasure): a retry or replay looks it up again.
+      this.#store.forgetDevices()
       if (this.spool && isDatabaseUnavailable(err)) {
         // Not the records' fault: keep them on local disk and acknowledge them from there.
         this.spool.failures.failed('accounting-commit', 'the database cannot take accounting', err)
-        this.#store.forgetDevices()
         await this.#toSpool(records.map((record) => ({ kind: 'record', record }))).then(
           () => batch.forEach((t) => t.resolve()),
           (e: Error) => batch.forEach((t) => t.reject(e)),
@@ -309,7 +311,6 @@ export class AccountingWriter {
       }
       // One bad record must not keep the others from being stored: store them one by one.
       this.log.warn({ err, records: batch.length }, 'accounting batch failed; storing its records one by one')
-      this.#store.forgetDevices()
       for (const t of batch) await this.#commit([t])
     }
   }
@@ -340,9 +341,10 @@ export class AccountingWriter {
 
   #closeNasNow(nasId: number, at: Date): Promise<number> {
     return this.#transaction(async (c) => {
+      // Closed sessions are left for the statistics' fold, in the same statement.
       const res = await c.query(
-        `UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
-         WHERE "nasId" = $1 AND "stoppedAt" IS NULL`,
+        closingWithPending(`UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
+         WHERE "nasId" = $1 AND "stoppedAt" IS NULL RETURNING id, "siteId", "updatedAt"`),
         [nasId, utcTimestamp(at)],
       )
       return res.rowCount ?? 0

@@ -24,6 +24,8 @@ export interface AccountingDeps {
   interimFor(nas: NasClient): Promise<number>
   /** How long the lookups a record needs may wait for the database (a hung one must not hold the acknowledgement). */
   lookupTimeoutMs?: number
+  /** The clock, in ms (tests set it: statistics are checked at known times). */
+  now?: () => number
 }
 
 function bounded<T>(work: Promise<T>, ms: number | undefined, what: string): Promise<T> {
@@ -68,7 +70,7 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const statusType = getAttr(p, 'Acct-Status-Type')
   const status = typeof statusType === 'number' ? STATUS[statusType] : undefined
   const delay = getAttr(p, 'Acct-Delay-Time')
-  const now = Date.now()
+  const now = deps.now?.() ?? Date.now()
   const eventTime = new Date(now - (typeof delay === 'number' ? Math.min(delay, 86_400) : 0) * 1000)
   const ack = () => ({ reply: encodeResponse(p, Code.AccountingResponse, [], nas.secret) })
 

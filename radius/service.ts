@@ -6,7 +6,8 @@ import cluster from 'node:cluster'
 import path from 'node:path'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
-import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
+import { closeStaleSessions, markNasSeen, openSessionCount } from '../core/accounting/maintenance.js'
+import { foldStats } from '../core/stats/fold.js'
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { isDatabaseUnavailable } from '../core/db/availability.js'
@@ -32,6 +33,8 @@ export interface RadiusOptions {
   /** How often the change log and the jobs run (tests shorten them). */
   changePollMs?: number
   jobIntervalMs?: number
+  /** The clock of accounting and the periodic jobs (tests set it). */
+  now?: () => Date
 }
 
 /** What a worker of cluster.ts is told about its place. */
@@ -101,6 +104,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     if (failures.failing('auth-database')) failures.recovered('auth-database', 'the database answers again')
     return outcome
   }
+  const clock = options.now ? () => options.now!().getTime() : undefined
   const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
 
   const server = new RadiusServer(
@@ -110,7 +114,8 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
         const outcome = handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log })
         return outcome instanceof Promise ? outcome.then(answeredFromDatabase, undecided) : outcome
       },
-      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, {
+      accounting: (p, nas, source) =>
+        handleAccountingRequest(p, nas, source, {
           writer,
           accepts,
           cache,
@@ -118,6 +123,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
           log,
           interimFor,
           lookupTimeoutMs: accountingSpool.afterMs,
+          now: clock,
         }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),
@@ -164,7 +170,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   const leases = new JobLeases(pool)
   const jobIntervalMs = options.jobIntervalMs ?? 10_000
   const jobs = async () => {
-    const now = new Date()
+    const now = options.now?.() ?? new Date()
     const flushSeen = new Map(seen)
     seen.clear()
     for (const [id, at] of flushSeen) {
@@ -173,13 +179,13 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     }
     await markNasSeen(prisma, flushSeen)
     await stats.flush()
-    await foldPendingUsage(prisma)
+    // Every copy tries; one folds at a time (an advisory lock), the others go on.
+    await foldStats(pool, base.config.timeZone, now)
     if (!leader) return
     await leases.runOnce('stale-sessions', jobIntervalMs, async () => {
       const stale = await closeStaleSessions(prisma, now)
       if (stale) log.info({ sessions: stale }, 'closed stale sessions')
     })
-    await leases.runOnce('peak-concurrency', jobIntervalMs, () => samplePeakConcurrency(prisma, now))
     metrics.openSessions.set(await openSessionCount(prisma))
     // Once an hour is enough for rows kept a day or two.
     await leases.runOnce('working-data-purge', PURGE_INTERVAL_MS, async () => {

@@ -3,9 +3,10 @@
 // change log names them (changes.ts) and when accounting for them arrives.
 import { isDatabaseUnavailable } from '../db/availability.js'
 import type { Change } from '../services/changes.js'
+import { Batcher } from './batch.js'
 import type { EffectivePolicy } from './policy.js'
 import type { CredentialState } from './steps.js'
-import type { AuthStore, DeviceSnapshot, VoucherSnapshot } from './store.js'
+import type { AuthStore, BindRequest, DeviceQuery, DeviceSnapshot, VoucherQuery, VoucherSnapshot } from './store.js'
 
 interface Entry<T> {
   value: T
@@ -96,11 +97,25 @@ export class AuthCache {
   readonly #voucherMinutes = new Map<number, number | null>()
   hits = 0
   misses = 0
+  // What misses read and logins write goes to the database in batches, one
+  // statement each (batch.ts).
+  readonly #voucherReads: Batcher<VoucherQuery, { voucher: VoucherSnapshot; device: DeviceSnapshot | undefined } | null>
+  readonly #deviceReads: Batcher<DeviceQuery, DeviceSnapshot>
+  readonly #credentialReads: Batcher<{ username: string; now: Date }, { credential: CredentialState; device: DeviceSnapshot } | null>
+  readonly #binds: Batcher<BindRequest, { bound: boolean; deviceId: number }>
+  readonly #marks: Batcher<{ id: number; now: Date }, void>
+  /** Bumped by every forgetDevice: a device read alongside a voucher is kept only if none came meanwhile. */
+  #deviceForgets = 0
 
   constructor(
     readonly store: AuthStore,
     options: AuthCacheOptions = {},
   ) {
+    this.#voucherReads = new Batcher((qs) => store.vouchersWithDevice(qs))
+    this.#deviceReads = new Batcher((qs) => store.devices(qs))
+    this.#credentialReads = new Batcher((qs) => store.credentialsWithDevice(qs))
+    this.#binds = new Batcher((rs) => store.bindVoucherDevices(rs))
+    this.#marks = new Batcher((rs) => store.markCredentialsUsed(rs))
     this.#ttlMs = options.ttlMs ?? 300_000
     this.#negativeTtl = options.negativeTtlMs ?? 5_000
     const max = options.maxEntries ?? 200_000
@@ -184,7 +199,8 @@ export class AuthCache {
     return this.#orLast(map, key, pending)
   }
 
-  voucher(code: string, now: number): VoucherSnapshot | null | Promise<VoucherSnapshot | null> {
+  /** `mac`: the device asking, read in the same statement when the voucher is not known. */
+  voucher(code: string, now: number, mac?: string): VoucherSnapshot | null | Promise<VoucherSnapshot | null> {
     const known = this.#vouchers.fresh(code, now)
     if (known !== NOT_FRESH) {
       this.hits++
@@ -196,7 +212,14 @@ export class AuthCache {
       `v:${code}`,
       now,
       async () => {
-        const v = await this.store.voucher(code)
+        const forgets = this.#deviceForgets
+        const read = await this.#voucherReads.add({ code, mac, now: new Date(now) })
+        const v = read?.voucher ?? null
+        // The device came with it: kept unless accounting changed it meanwhile or a read of its own is under way.
+        if (mac && read?.device && forgets === this.#deviceForgets && !this.#loading.has(`d:${mac}`) && this.#devices.fresh(mac, now) === NOT_FRESH) {
+          const { fresh, stale } = this.#ttl(now)
+          this.#devices.set(mac, read.device, fresh, stale)
+        }
         if (v) {
           this.#voucherCodes.set(v.id, code)
           if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
@@ -218,18 +241,24 @@ export class AuthCache {
         return known
       }
     }
-    return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.store.device(mac, now), () => this.#ttl(now.getTime()))
+    return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.#deviceReads.add({ mac, now }), () => this.#ttl(now.getTime()))
   }
 
-  credential(username: string): Promise<CredentialState | null> {
-    // One-time and short-lived: always read, never cached.
-    return this.store.credential(username)
+  /** A one-time credential with its device's snapshot, read together. One-time and short-lived: always read, never cached. */
+  credential(username: string, now: Date): Promise<{ credential: CredentialState; device: DeviceSnapshot } | null> {
+    return this.#credentialReads.add({ username, now })
   }
 
+  /** Answers once the place is durable (committed with the rest of its batch). */
   async bindVoucherDevice(v: VoucherSnapshot, mac: string): Promise<{ bound: boolean; deviceId: number }> {
-    const result = await this.store.bindVoucherDevice(v.id, mac, v.maxDevices)
+    const result = await this.#binds.add({ voucherId: v.id, mac, maxDevices: v.maxDevices })
     if (result.bound && !v.devices.includes(mac)) v.devices.push(mac)
     return result
+  }
+
+  /** Answers once the mark is durable (committed with the rest of its batch). */
+  markCredentialUsed(id: number, now: Date): Promise<void> {
+    return this.#marks.add({ id, now })
   }
 
   /** A voucher's total minutes if this process has read it (null: no limit; undefined: not known). */
@@ -248,6 +277,7 @@ export class AuthCache {
    * decide a login while the database does not answer.
    */
   refreshDevice(mac: string): void {
+    this.#deviceForgets++
     this.#devices.expire(mac)
     this.#loading.delete(`d:${mac}`)
   }

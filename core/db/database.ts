@@ -31,6 +31,8 @@ export interface Database {
   kind: DatabaseKind
   /** Where it is, for people: a data dir or a URL without its password. */
   location: string
+  /** The embedded database's data dir (readiness checks its disk); undefined on PostgreSQL. */
+  dataDir?: string
   /** Migrations applied while opening (embedded databases migrate themselves). */
   migrated: string[]
   ping(): Promise<boolean>
@@ -157,6 +159,7 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
       pool,
       kind: 'embedded',
       location,
+      dataDir,
       migrated: [],
       ping: () => ping(pool),
       async close() {
@@ -186,6 +189,7 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
       pool,
       kind: 'embedded',
       location,
+      dataDir,
       migrated,
       ping: () => ping(pool),
       close() {

@@ -62,6 +62,7 @@ const benches = [
   { name: 'RADIUS (test/bench/radius.ts)', file: 'test/bench/radius.ts' },
   { name: 'codec (test/bench/codec.ts)', file: 'test/bench/codec.ts' },
   { name: 'portal (test/bench/portal.ts)', file: 'test/bench/portal.ts' },
+  { name: 'statistics (test/bench/stats.ts)', file: 'test/bench/stats.ts' },
   { name: 'faults (test/bench/faults.ts)', file: 'test/bench/faults.ts' },
 ]
 for (const b of benches) {
