@@ -119,6 +119,18 @@ const schema = z.object({
     .default('10000')
     .refine((v) => /^\d{3,6}$/.test(v), 'milliseconds from 100 to 999999')
     .transform(Number),
+  // The accounting spool for database outages (docs/radius.md).
+  ACCOUNTING_SPOOL_DIR: z.string().min(1, 'a folder path').optional(),
+  ACCOUNTING_SPOOL_MAX_MB: z
+    .string()
+    .default('512')
+    .refine((v) => /^\d{1,7}$/.test(v) && Number(v) >= 1, 'megabytes, a whole number of at least 1')
+    .transform(Number),
+  ACCOUNTING_SPOOL_AFTER_MS: z
+    .string()
+    .default('2000')
+    .refine((v) => /^\d{2,6}$/.test(v) && Number(v) >= 50, 'milliseconds from 50 to 999999')
+    .transform(Number),
   RETENTION_SESSIONS_DAYS: days(365, 32, ' (monthly quotas look back a month)'),
   RETENTION_CONSENTS_DAYS: days(365, 1, ''),
   RETENTION_DEVICES_DAYS: days(365, 1, ''),
@@ -161,6 +173,8 @@ export interface Config {
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
+  /** Where accounting waits while the database cannot take it, its size limit, and how slow a commit may be before it is used. */
+  accountingSpool: { dir: string; maxBytes: number; afterMs: number }
   retention: RetentionDays
 }
 
@@ -231,6 +245,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
     metricsPort: e.METRICS_PORT,
     radiusWorkers: e.RADIUS_WORKERS,
+    accountingSpool: {
+      dir: path.resolve(e.ACCOUNTING_SPOOL_DIR ?? path.join(dataDir, 'accounting-spool')),
+      maxBytes: e.ACCOUNTING_SPOOL_MAX_MB * 1024 * 1024,
+      afterMs: e.ACCOUNTING_SPOOL_AFTER_MS,
+    },
     sms: {
       gateway: e.PORTAL_SMS_GATEWAY,
       url: e.PORTAL_SMS_URL,

@@ -3,13 +3,15 @@
 #   chromium          headless browser for the portal's end-to-end tests
 #   freeradius-utils  radclient, a RADIUS client nobody here wrote (interop tests)
 #   freeradius        the server the benchmark compares against
+#   freeradius-postgresql  its rlm_sql driver: the benchmark's FreeRADIUS+SQL peer
 #   postgresql-client psql, used by tests that poke the database as an operator would
 #   prometheus        promtool, which checks and unit-tests deploy/prometheus/ (test/privacy/prometheus.test.ts)
+#   poppler-utils     pdftotext and pdftoppm: the statistics PDF read back as text and as pictures
 # PostgreSQL itself is expected to run already (TEST_DATABASE_URL, default
 # postgresql://postgres@127.0.0.1:5432/test). Run as root or with sudo.
 set -euo pipefail
 
-packages=(chromium freeradius-utils freeradius freeradius-common postgresql-client prometheus)
+packages=(chromium freeradius-utils freeradius freeradius-common freeradius-postgresql postgresql-client prometheus poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

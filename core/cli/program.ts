@@ -126,7 +126,9 @@ export function buildProgram(starters: ServiceStarters): Command {
     .requiredOption('--ip <addr[/cidr]>', 'the address its RADIUS packets come from, or a network')
     .requiredOption('--secret <secret>', `RADIUS shared secret (at least 16 characters)`)
     .addOption(new Option('--vendor <vendor>', 'what it is').choices(NAS_VENDORS).default('generic'))
-    .option('--uam-secret <secret>', 'CoovaChilli UAM secret (uamsecret in chilli.conf)')
+    .option('--uam-secret <secret>', 'CoovaChilli UAM secret (uamsecret in chilli.conf) or openNDS faskey; at least 16 characters')
+    .option('--login-host <host...>', 'host[:port] the portal may send browsers to when redirects are not signed (MikroTik hotspot address)')
+    .option('--allow-insecure-fas', 'INSECURE, openNDS only: accept fas_secure_enabled 1 (a client can choose its MAC and hid)')
     .option('--coa-port <port>', 'port for Disconnect/CoA requests', wholeNumber('--coa-port'), 3799)
     .addOption(new Option('--language <lang>', 'language of the reasons sent with Access-Reject').choices(['vi', 'en']).default('vi'))
     .option(
@@ -145,6 +147,8 @@ export function buildProgram(starters: ServiceStarters): Command {
         coaPort: number
         language: string
         allowMissingMessageAuthenticator?: boolean
+        loginHost?: string[]
+        allowInsecureFas?: boolean
         json?: boolean
       }) => {
         if (opts.allowMissingMessageAuthenticator) {
@@ -166,6 +170,8 @@ export function buildProgram(starters: ServiceStarters): Command {
               coaPort: opts.coaPort,
               language: opts.language,
               allowMissingMessageAuthenticator: opts.allowMissingMessageAuthenticator,
+              loginHosts: opts.loginHost,
+              allowInsecureFas: opts.allowInsecureFas,
             },
             actor(),
           ),

@@ -209,7 +209,6 @@ export async function erasePerson(prisma: PrismaClient, secrets: SecretBox, key:
       : 0
     const phoneConsents = p.phoneHashes.length ? await tx.consent.deleteMany({ where: { phoneHash: { in: p.phoneHashes } } }) : { count: 0 }
     const deviceConsents = await tx.consent.count({ where: { deviceId: { in: p.deviceIds } } })
-    await tx.usageHourlyDevice.deleteMany({ where: { deviceId: { in: p.deviceIds } } })
     const otp = await tx.otpChallenge.deleteMany({ where: { OR: [{ mac: { in: p.macs } }, ...(p.phoneHashes.length ? [{ phoneHash: { in: p.phoneHashes } }] : [])] } })
     // Consents, one-time logins, quota counters and voucher bindings go with the device (ON DELETE CASCADE).
     const devices = await tx.device.deleteMany({ where: { id: { in: p.deviceIds } } })
