@@ -16,7 +16,7 @@ export type ServiceStarters = Record<'radius' | 'portal' | 'admin', ServiceStart
 // systemd's default stop timeout is 90 s, ours is shorter: in-flight work is
 // a RADIUS batch commit or an HTTP request, seconds at most.
 const SHUTDOWN_LIMIT_MS = 9_000
-const CHECKPOINT_MS = 5 * 60_000
+const CHECKPOINT_MS = 60_000
 
 export async function runServices(names: (keyof ServiceStarters)[], starters: ServiceStarters, opts: { seedDemo: boolean }): Promise<void> {
   const config = loadConfig()
@@ -45,7 +45,8 @@ export async function runServices(names: (keyof ServiceStarters)[], starters: Se
   // Every copy runs the job; the lock and the audit log make it once an hour across them.
   const purge = startPurgeJob({ pool: ctx.db.pool, prisma: ctx.db.prisma, retention: config.retention, log, metrics: ctx.metrics })
   // PGlite has no background checkpointer: without this its write-ahead log
-  // grows until max_wal_size (core/db/embedded.ts), a third of a small disk.
+  // grows without bound (core/db/embedded.ts). Cheap: at most 16 MB of
+  // shared buffers to write, and PGlite does not fsync.
   const checkpoint =
     ctx.db.kind === 'embedded'
       ? setInterval(() => ctx.db.pool.query('CHECKPOINT').catch((err: Error) => log.warn({ err }, 'checkpoint of the embedded database failed')), CHECKPOINT_MS)

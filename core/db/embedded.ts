@@ -9,11 +9,13 @@ import { PROJECT_ROOT, migrationsStamp } from './migrations.js'
 // PostgreSQL's defaults size shared memory for a server with 100 connections
 // and 128 MB of buffers; PGlite serves one process, and these settings take
 // its resident memory from ~275 MiB to ~150 MiB with no loss for our load.
-// PGlite has no background checkpointer: without a CHECKPOINT the write-ahead
-// log only shrinks once it passes max_wal_size (1 GB by default). The owner
-// process asks for a CHECKPOINT every few minutes (core/cli/run-services.ts),
-// and these bound it between: 32 MB (two 16 MB segments kept for reuse, the
-// least PostgreSQL allows) and 64 MB before a checkpoint is forced.
+// PGlite has no background checkpointer, and was measured not to checkpoint
+// by itself past max_wal_size either (208 MB of WAL after 200,000 sessions
+// written, scripts/disk-per-sessions.ts): the owner process asks for a
+// CHECKPOINT every minute (core/cli/run-services.ts). These two then bound
+// what a checkpoint leaves for reuse: 32 MB at least (two 16 MB segments, the
+// least PostgreSQL allows) and 64 MB at most, where PostgreSQL's defaults
+// kept all 208 MB.
 export const PGLITE_CONF = [
   'shared_buffers=16MB',
   'max_connections=8',

@@ -10,6 +10,9 @@ import { runCli } from '../helpers/cli.js'
 import { dbKinds } from '../helpers/databases.js'
 import { seedPeople } from './seed.js'
 
+// Each command is a Node process of its own: minutes on a busy machine, more than tap's default 300 s.
+t.setTimeout(900_000)
+
 const EXPECTED = {
   sessions: { Session: 1, CoaRequest: 1, DeviceUsageDaily: 1 },
   consents: { Consent: 1 },
