@@ -15,6 +15,7 @@ import { pickLang, Translator, type Lang, type MessageKey } from './i18n.js'
 import { portalMetrics, type PortalMetrics } from './metrics.js'
 import { adapterFor, adapterOf, NasDirectory, readRedirect, type NasAdapter, type NasTrust, type PortalContext } from './nas/index.js'
 import { first, type NasFinder } from './nas/types.js'
+import { OutageLog } from './outage.js'
 import { SlidingWindows } from './rate-limit.js'
 import { followableUrl, setPageHeaders, type PagePolicy } from './security.js'
 import { csrfToken, newFormKey, nowSeconds, Signer } from './signing.js'
@@ -110,6 +111,7 @@ export class Portal {
   readonly sms: SmsGateway
   readonly metrics: PortalMetrics
   readonly windows = new SlidingWindows()
+  readonly outages = new OutageLog()
   readonly otpLimits: OtpLimits
   /** PORTAL_PUBLIC_URL; with port 0 (tests), the address the portal got. */
   publicUrl: string

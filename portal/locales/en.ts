@@ -98,6 +98,8 @@ export const en: Messages = {
   'notFound.text': 'The page you are looking for is not here.',
   'error.title': 'Something went wrong',
   'error.text': 'Please try again in a few minutes.',
+  'outage.title': 'WiFi login is briefly unavailable',
+  'outage.text': 'The login system is paused for a moment. Please try again in {seconds} seconds.',
 
   'errors.heading': 'Not done yet: see the message below.',
   'errors.phoneInvalid': 'This is not a valid number. Enter a Vietnamese mobile number, for example 0912 345 678.',

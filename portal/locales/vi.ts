@@ -97,6 +97,8 @@ export const vi = {
   'notFound.text': 'Trang bạn tìm không có ở đây.',
   'error.title': 'Đã có lỗi',
   'error.text': 'Vui lòng thử lại sau ít phút.',
+  'outage.title': 'Đăng nhập WiFi tạm thời gián đoạn',
+  'outage.text': 'Hệ thống đăng nhập đang tạm ngừng trong giây lát. Vui lòng thử lại sau {seconds} giây.',
 
   'errors.heading': 'Chưa xong: xem thông báo bên dưới.',
   'errors.phoneInvalid': 'Số điện thoại không hợp lệ. Hãy nhập số di động Việt Nam, ví dụ 0912 345 678.',
