@@ -68,8 +68,25 @@ export interface StatusClaims {
   x: PortalContext['login']
 }
 
+/**
+ * What /done needs to issue a status pass: made for the browser that posted
+ * the login form, carried in the URL the NAS sends it back to.
+ */
+export interface LoginTicket {
+  iat: number
+  /** Device and AccessPoint ids. */
+  d: number
+  n: number
+  /** The one-time credential's username, or the voucher id, handed to the NAS. */
+  u?: string
+  v?: number
+}
+
+/** How long after the login form a ticket still gets a status pass. */
+export const TICKET_MAX_AGE_SECONDS = 3600
+
 export type VisitResult =
-  | { kind: 'visit'; visit: Visit }
+  | { kind: 'visit'; visit: Visit; /** A fresh redirect the NAS signed (its state can be believed). */ signed?: boolean }
   | { kind: 'none' }
   | { kind: 'bad'; problem: string }
   | { kind: 'unknown-nas'; name: string }
@@ -214,7 +231,8 @@ export class Portal {
         const { nas } = result.trust
         const site = await this.site(nas.siteId)
         if (!site) return { kind: 'unknown-nas', name: nas.name }
-        return { kind: 'visit', visit: { context: result.context, token: this.signContext(result.context, nas), nas, site } }
+        const signed = adapterFor(nas.vendor)!.signsState(result.trust)
+        return { kind: 'visit', signed, visit: { context: result.context, token: this.signContext(result.context, nas), nas, site } }
       }
     }
   }
@@ -240,6 +258,14 @@ export class Portal {
 
   signStatus(input: { deviceId: number; siteId: number; nas: AccessPoint; context: PortalContext }): string {
     return this.signer.sign('status', { iat: nowSeconds(), d: input.deviceId, s: input.siteId, n: input.nas.id, x: input.context.login } satisfies StatusClaims)
+  }
+
+  signTicket(ticket: Omit<LoginTicket, 'iat'>): string {
+    return this.signer.sign('login-ticket', { iat: nowSeconds(), ...ticket } satisfies LoginTicket)
+  }
+
+  verifyTicket(token: unknown): LoginTicket | undefined {
+    return this.signer.verify<LoginTicket>('login-ticket', token, TICKET_MAX_AGE_SECONDS)
   }
 
   verifyStatus(token: unknown): StatusClaims | undefined {
