@@ -16,6 +16,7 @@ import { portalMetrics, type PortalMetrics } from './metrics.js'
 import { adapterFor, adapterOf, NasDirectory, readRedirect, type NasAdapter, type NasTrust, type PortalContext } from './nas/index.js'
 import { first, type NasFinder } from './nas/types.js'
 import { OutageLog } from './outage.js'
+import { VoucherGate } from './voucher-gate.js'
 import { SlidingWindows } from './rate-limit.js'
 import { followableUrl, setPageHeaders, type PagePolicy } from './security.js'
 import { csrfToken, newFormKey, nowSeconds, Signer } from './signing.js'
@@ -129,6 +130,7 @@ export class Portal {
   readonly metrics: PortalMetrics
   readonly windows = new SlidingWindows()
   readonly outages = new OutageLog()
+  readonly vouchers: VoucherGate
   readonly otpLimits: OtpLimits
   /** PORTAL_PUBLIC_URL; with port 0 (tests), the address the portal got. */
   publicUrl: string
@@ -144,6 +146,7 @@ export class Portal {
     this.ctx = ctx
     this.signer = new Signer(ctx.secrets)
     this.nas = new NasDirectory(ctx.db.prisma)
+    this.vouchers = new VoucherGate(ctx)
     this.sms = options.sms ?? createSmsGateway(options.smsConfig ?? ctx.config.sms, ctx.log)
     this.metrics = portalMetrics(ctx.metrics)
     this.otpLimits = options.otpLimits ?? DEFAULT_OTP_LIMITS

@@ -118,6 +118,8 @@ export const en: Messages = {
   'errors.voucherExpired': 'This access code expired on {date}.',
   'errors.voucherRevoked': 'This access code has been withdrawn.',
   'errors.voucherOtherSite': 'This access code is not valid at this place.',
+  'errors.voucherDevices': 'This access code is already used on as many devices as it allows, or is in use on another device.',
+  'errors.voucherUsedUp': 'This access code has no time or data left.',
   'errors.voucherLimited': 'Too many wrong codes. Please try again in {minutes} minutes.',
   'errors.formExpired': 'The page had expired. Please try again.',
   'errors.methodOff': 'This way of connecting is not offered here.',

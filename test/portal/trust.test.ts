@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { InputError } from '../../core/errors.js'
 import { addNas } from '../../core/services/nas.js'
+import { createVouchers } from '../../core/services/vouchers.js'
 import { FakeCoovaChilli } from '../fakes/coovachilli.js'
 import { FakeMikrotik } from '../fakes/mikrotik.js'
 import { FakeOpenNds, encryptFasLikeOpenNds, openNdsIv } from '../fakes/opennds.js'
@@ -240,5 +241,25 @@ for (const kind of dbKinds()) {
     const api = await (await fetch(`${p.url}/api/captive-portal`)).json()
     t.equal(api.captive, true, 'the API does not report another NAS\'s session')
     t.notOk('seconds-remaining' in api)
+  })
+}
+
+for (const kind of dbKinds()) {
+  t.test(`${kind}: item 8 — openNDS gets RADIUS's voucher rules: a one-device voucher works on one device`, async (t) => {
+    const p = await startPortalFor(t, kind, { vendor: 'opennds', uamSecret: FAS_KEY, nasName: 'quan5-nds' })
+    const { vouchers } = await createVouchers(p.ctx.db.prisma, { site: p.site.name, count: 1, maxDevices: 1 }, 'test')
+    const code = vouchers[0]!.code
+    const useOn = async (mac: string) => {
+      const nds = await new FakeOpenNds({ portalUrl: p.url, gatewayName: 'quan5-nds', fasKey: FAS_KEY, clientMac: mac }).start()
+      t.teardown(() => nds.close())
+      const { html } = await get(nds.redirectUrl())
+      return postForm(`${p.url}/login`, { ...formFields(html, 'voucher-form'), method: 'voucher', code })
+    }
+    t.equal((await useOn('aa:bb:cc:00:08:01')).status, 303, 'the first device')
+    const second = await useOn('aa:bb:cc:00:08:02')
+    t.not(second.status, 303, 'a second device is refused')
+    t.match(await second.text(), /đủ số thiết bị/)
+    t.equal(await p.ctx.db.prisma.session.count(), 1, 'one session recorded')
+    t.equal(await p.ctx.db.prisma.voucherDevice.count(), 1, 'one device place taken')
   })
 }
