@@ -9,7 +9,8 @@
 //   node --import tsx test/bench/stats.ts
 // Environment: BENCH_STATS_SESSIONS (10000000), BENCH_STATS_DEVICES (150000),
 // BENCH_STATS_REQUESTS (30 per query), BENCH_STATS_KEEP=1 (keep the loaded
-// database citywifi_bench_stats and reuse it next time), BENCH_DATABASE_URL.
+// database citywifi_bench_stats and reuse it next time), BENCH_STATS_REUSE=1
+// (measure the kept database as it is), BENCH_DATABASE_URL.
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -171,7 +172,9 @@ async function main() {
     LOG_LEVEL: 'warn',
   }
   let reuse = false
-  if (exists && KEEP) {
+  // BENCH_STATS_REUSE=1: measure whatever the kept database holds (a load stopped early, say).
+  if (exists && process.env.BENCH_STATS_REUSE === '1') reuse = true
+  else if (exists && KEEP) {
     const probe = new pg.Client({ connectionString: url })
     await probe.connect()
     const n = Number((await probe.query<{ n: string }>('SELECT count(*) AS n FROM "Session"').catch(() => ({ rows: [{ n: '0' }] }))).rows[0]!.n)
