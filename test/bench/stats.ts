@@ -10,7 +10,8 @@
 // Environment: BENCH_STATS_SESSIONS (10000000), BENCH_STATS_DEVICES (150000),
 // BENCH_STATS_REQUESTS (30 per query), BENCH_STATS_KEEP=1 (keep the loaded
 // database citywifi_bench_stats and reuse it next time), BENCH_STATS_REUSE=1
-// (measure the kept database as it is), BENCH_DATABASE_URL.
+// (measure the kept database as it is), BENCH_STATS_FOLD_SECONDS (stop folding
+// after that long), BENCH_STATS_MONTH (06), BENCH_DATABASE_URL.
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -248,11 +249,14 @@ async function main() {
   const rows: Timing[] = []
   try {
     const site = 17
+    // BENCH_STATS_MONTH (06): the month (and its 15th) asked for; a partly folded load needs an early one.
+    const mm = process.env.BENCH_STATS_MONTH ?? '06'
+    const last = new Date(Date.UTC(YEAR, Number(mm), 0)).getUTCDate()
     const queries: [string, string][] = [
-      ['one site, a day by hour', `site=${site}&from=${YEAR}-06-15&to=${YEAR}-06-15&interval=hour`],
-      ['all sites, a day by hour', `from=${YEAR}-06-15&to=${YEAR}-06-15&interval=hour`],
-      ['one site, a month by day', `site=${site}&from=${YEAR}-06-01&to=${YEAR}-06-30&interval=day`],
-      ['all sites, a month by day', `from=${YEAR}-06-01&to=${YEAR}-06-30&interval=day`],
+      ['one site, a day by hour', `site=${site}&from=${YEAR}-${mm}-15&to=${YEAR}-${mm}-15&interval=hour`],
+      ['all sites, a day by hour', `from=${YEAR}-${mm}-15&to=${YEAR}-${mm}-15&interval=hour`],
+      ['one site, a month by day', `site=${site}&from=${YEAR}-${mm}-01&to=${YEAR}-${mm}-${last}&interval=day`],
+      ['all sites, a month by day', `from=${YEAR}-${mm}-01&to=${YEAR}-${mm}-${last}&interval=day`],
       ['one site, a year by month', `site=${site}&from=${YEAR}-01-01&to=${YEAR}-12-31&interval=month`],
       ['all sites, a year by month', `from=${YEAR}-01-01&to=${YEAR}-12-31&interval=month`],
     ]
@@ -261,7 +265,7 @@ async function main() {
       rows.push(r)
       log(`  ${label}: p50 ${ms(r.p50)} ms, p95 ${ms(r.p95)} ms (HTTP ${r.status}, ${int(r.bytes)} bytes)`)
     }
-    const pdf = await measure(`${base}/api/v1/stats/report.pdf?site=${site}&from=${YEAR}-06-01&to=${YEAR}-06-30&lang=vi`, token, 'PDF, one site, a month', 5)
+    const pdf = await measure(`${base}/api/v1/stats/report.pdf?site=${site}&from=${YEAR}-${mm}-01&to=${YEAR}-${mm}-${last}&lang=vi`, token, 'PDF, one site, a month', 5)
     if (pdf.status === 200) rows.push(pdf)
     else log(`  PDF report: HTTP ${pdf.status} (not there yet)`)
     const sample = await fetch(`${base}/api/v1/stats/usage?from=${YEAR}-01-01&to=${YEAR}-12-31&interval=month`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json())
