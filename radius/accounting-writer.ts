@@ -8,6 +8,7 @@ import type pg from 'pg'
 import { AccountingStore, type SessionChange, utcTimestamp } from '../core/accounting/apply.js'
 import type { AccountingRecord } from '../core/accounting/record.js'
 import type { Logger } from '../core/logger.js'
+import { closingWithPending } from '../core/stats/pending.js'
 import type { RadiusMetrics } from './metrics.js'
 
 type RecordTask = { kind: 'record'; record: AccountingRecord; resolve: () => void; reject: (err: Error) => void }
@@ -127,9 +128,10 @@ export class AccountingWriter {
   async #closeNas(task: CloseTask): Promise<void> {
     try {
       const closed = await this.#transaction(async (c) => {
+        // Closed sessions are left for the statistics' fold, in the same statement.
         const res = await c.query(
-          `UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
-           WHERE "nasId" = $1 AND "stoppedAt" IS NULL`,
+          closingWithPending(`UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
+           WHERE "nasId" = $1 AND "stoppedAt" IS NULL RETURNING id, "siteId", "updatedAt"`),
           [task.nasId, utcTimestamp(task.at)],
         )
         return res.rowCount ?? 0

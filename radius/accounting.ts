@@ -20,6 +20,8 @@ export interface AccountingDeps {
   log: Logger
   /** Acct-Interim-Interval this NAS's sessions were given (the site policy's). */
   interimFor(nas: NasClient): Promise<number>
+  /** The clock, in ms (tests set it: statistics are checked at known times). */
+  now?: () => number
 }
 
 const STATUS: Record<number, AcctStatus | 'on' | 'off'> = { 1: 'start', 2: 'stop', 3: 'interim', 7: 'on', 8: 'off' }
@@ -56,7 +58,7 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const statusType = getAttr(p, 'Acct-Status-Type')
   const status = typeof statusType === 'number' ? STATUS[statusType] : undefined
   const delay = getAttr(p, 'Acct-Delay-Time')
-  const now = Date.now()
+  const now = deps.now?.() ?? Date.now()
   const eventTime = new Date(now - (typeof delay === 'number' ? Math.min(delay, 86_400) : 0) * 1000)
   const ack = () => ({ reply: encodeResponse(p, Code.AccountingResponse, [], nas.secret) })
 

@@ -5,7 +5,8 @@
 import cluster from 'node:cluster'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
-import { closeStaleSessions, foldPendingUsage, markNasSeen, openSessionCount, samplePeakConcurrency } from '../core/accounting/maintenance.js'
+import { closeStaleSessions, markNasSeen, openSessionCount } from '../core/accounting/maintenance.js'
+import { foldStats } from '../core/stats/fold.js'
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { serviceLogger } from '../core/logger.js'
@@ -28,6 +29,8 @@ export interface RadiusOptions {
   /** How often the change log and the jobs run (tests shorten them). */
   changePollMs?: number
   jobIntervalMs?: number
+  /** The clock of accounting and the periodic jobs (tests set it). */
+  now?: () => Date
 }
 
 /** What a worker of cluster.ts is told about its place. */
@@ -76,13 +79,14 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     // PostgreSQL overlaps one transaction's WAL flush with the next; PGlite is one session.
     base.db.kind === 'postgres' ? 2 : 1,
   )
+  const clock = options.now ? () => options.now!().getTime() : undefined
   const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
 
   const server = new RadiusServer(
     registry,
     {
       access: (p, nas) => handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log }),
-      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor }),
+      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor, now: clock }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),
     },
@@ -126,7 +130,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   // Once an hour is enough for rows kept a day or two; the first run comes with the first jobs.
   let lastPurge = 0
   const jobs = async () => {
-    const now = new Date()
+    const now = options.now?.() ?? new Date()
     const flushSeen = new Map(seen)
     seen.clear()
     for (const [id, at] of flushSeen) {
@@ -135,11 +139,11 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     }
     await markNasSeen(prisma, flushSeen)
     await stats.flush()
-    await foldPendingUsage(prisma)
+    // Every copy tries; one folds at a time (an advisory lock), the others go on.
+    await foldStats(pool, base.config.timeZone, now)
     if (!leader) return
     const stale = await closeStaleSessions(prisma, now)
     if (stale) log.info({ sessions: stale }, 'closed stale sessions')
-    await samplePeakConcurrency(prisma, now)
     metrics.openSessions.set(await openSessionCount(prisma))
     if (now.getTime() - lastPurge >= PURGE_INTERVAL_MS) {
       lastPurge = now.getTime()

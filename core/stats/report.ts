@@ -3,7 +3,15 @@
 // and the weekday × hour heat map. Pages, the API and the PDF all read
 // through this module; what each figure means is in docs/data.md.
 import type { PrismaClient } from '../db/generated/client.js'
-import { buckets, dateString, isoLocal, localDay, nextDate, startOfLocalDay, type Bucket, type Interval } from './calendar.js'
+import { bucketKey, TOTAL, type Span } from './buckets-sql.js'
+import { buckets, dateString, isoLocal, localDay, nextDate, startOfLocalDay, type Interval } from './calendar.js'
+import { hourlySums, type HourlySums } from './hourly-figures.js'
+import { linkClicksByKey } from './link-clicks.js'
+import { newDevices } from './new-devices.js'
+import { onlineNow } from './online-now.js'
+import { rejectsByReason } from './rejects.js'
+import { medianLengths } from './session-lengths.js'
+import { uniqueDevices } from './unique-devices.js'
 
 export type { Interval }
 
@@ -52,9 +60,9 @@ export interface UsageReport {
 
 export interface Dashboard {
   onlineNow: number
-  /** Today from local midnight until now. */
+  /** Today so far (local day). */
   today: Figures
-  /** The same weekday a week ago, from midnight until the same time of day. */
+  /** The whole of the same weekday a week ago (a whole day: its distinct devices are exact). */
   sameWeekdayLastWeek: Figures
   last30Days: UsageReport
 }
@@ -93,128 +101,30 @@ export const emptyFigures = (): Figures => ({
   linkClicks: {},
 })
 
-interface SessionSpan {
-  deviceId: number | null
-  method: keyof LoginMethods | null
-  /** ms since the epoch */
-  start: number
-  /** start + the connected seconds reported */
-  end: number
-  stoppedAt: number | null
-  seconds: number
-}
-
-interface HourCount {
-  hour: number
-  key: string
-  n: number
-}
-
-interface HourOctets {
-  hour: number
-  i: number
-  o: number
-}
-
-interface Source {
-  spans: SessionSpan[]
-  firstSeen: Map<number, number>
-  octets: HourOctets[]
-  rejects: HourCount[]
-  clicks: HourCount[]
-}
-
-// Sessions that touch the period: started in it, connected in it, or ended in it.
-async function load(db: PrismaClient, siteId: number | null, from: Date, to: Date): Promise<Source> {
-  const site = siteId ?? -1
-  const rows = await db.$queryRaw<{ deviceId: number | null; method: string | null; startedAt: Date; sessionSeconds: number; stoppedAt: Date | null }[]>`
-    SELECT "deviceId", "method"::text AS method, "startedAt", "sessionSeconds", "stoppedAt" FROM "Session"
-    WHERE (${site}::int < 0 OR "siteId" = ${site}::int) AND "startedAt" < ${to}::timestamp
-      AND ("startedAt" + make_interval(secs => "sessionSeconds") >= ${from}::timestamp OR "stoppedAt" >= ${from}::timestamp)`
-  const spans = rows.map((r) => ({
-    deviceId: r.deviceId,
-    method: r.method as keyof LoginMethods | null,
-    start: r.startedAt.getTime(),
-    end: r.startedAt.getTime() + r.sessionSeconds * 1000,
-    stoppedAt: r.stoppedAt?.getTime() ?? null,
-    seconds: r.sessionSeconds,
-  }))
-  const devices = [...new Set(spans.map((s) => s.deviceId).filter((d): d is number => d !== null))]
-  const first = devices.length
-    ? await db.$queryRaw<{ deviceId: number; first: Date }[]>`
-        SELECT "deviceId", min("startedAt") AS first FROM "Session"
-        WHERE "deviceId" = ANY(${devices}::int[]) AND (${site}::int < 0 OR "siteId" = ${site}::int) GROUP BY 1`
-    : []
-  const octets = await db.$queryRaw<{ hour: Date; i: string; o: string }[]>`
-    SELECT "hour", sum("inputOctets")::text AS i, sum("outputOctets")::text AS o FROM "UsageHourly"
-    WHERE (${site}::int < 0 OR "siteId" = ${site}::int) AND "hour" >= ${from}::timestamp AND "hour" < ${to}::timestamp GROUP BY 1`
-  const rejects = await db.$queryRaw<{ hour: Date; key: string; n: number }[]>`
-    SELECT "hour", "reason" AS key, sum("count")::int AS n FROM "AuthHourly"
-    WHERE "result" = 'reject' AND (${site}::int < 0 OR "siteId" = ${site}::int) AND "hour" >= ${from}::timestamp AND "hour" < ${to}::timestamp GROUP BY 1, 2`
-  const clicks = await db.$queryRaw<{ hour: Date; key: string; n: number }[]>`
-    SELECT "hour", "linkKey" AS key, sum("count")::int AS n FROM "LinkClickHourly"
-    WHERE (${site}::int < 0 OR "siteId" = ${site}::int) AND "hour" >= ${from}::timestamp AND "hour" < ${to}::timestamp GROUP BY 1, 2`
-  return {
-    spans,
-    firstSeen: new Map(first.map((f) => [f.deviceId, f.first.getTime()])),
-    octets: octets.map((r) => ({ hour: r.hour.getTime(), i: Number(r.i), o: Number(r.o) })),
-    rejects: rejects.map((r) => ({ hour: r.hour.getTime(), key: r.key, n: r.n })),
-    clicks: clicks.map((r) => ({ hour: r.hour.getTime(), key: r.key, n: r.n })),
-  }
-}
-
-export function median(sorted: number[]): number | null {
-  if (!sorted.length) return null
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-// A session is connected over the closed span [start, start + seconds]: it is
-// online in every bucket that span touches.
-function figuresOf(src: Source, a: number, b: number): Figures {
+function figuresFrom(
+  k: string,
+  sums: Map<string, HourlySums>,
+  unique: Map<string, number>,
+  fresh: Map<string, number>,
+  medians: Map<string, number | null>,
+  rejects: Map<string, Record<string, number>>,
+  clicks: Map<string, Record<string, number>>,
+): Figures {
+  const h = sums.get(k)
   const f = emptyFigures()
-  const devices = new Set<number>()
-  const ended: number[] = []
-  const events: [number, number][] = []
-  let openAtStart = 0
-  let ms = 0
-  for (const s of src.spans) {
-    if (s.start >= a && s.start < b) {
-      f.sessions++
-      if (s.method) f.loginMethods[s.method]++
-    }
-    if (s.stoppedAt !== null && s.stoppedAt >= a && s.stoppedAt < b) ended.push(s.seconds)
-    if (s.start < b && s.end >= a) {
-      if (s.deviceId !== null) devices.add(s.deviceId)
-      ms += Math.max(0, Math.min(s.end, b) - Math.max(s.start, a))
-      if (s.start <= a) openAtStart++
-      else events.push([s.start, 1])
-      if (s.end < b) events.push([s.end, -1])
-    }
-  }
-  // Starts before ends at one instant: spans are closed.
-  events.sort((x, y) => x[0] - y[0] || y[1] - x[1])
-  let open = openAtStart
-  let peak = open
-  for (const [, d] of events) {
-    open += d
-    if (open > peak) peak = open
-  }
-  f.peakConcurrent = peak
-  f.uniqueDevices = devices.size
-  for (const d of devices) if ((src.firstSeen.get(d) ?? 0) >= a) f.newDevices++
-  f.sessionSeconds = Math.round(ms / 1000)
-  ended.sort((x, y) => x - y)
-  f.medianSessionSeconds = median(ended)
-  f.averageSessionSeconds = ended.length ? ended.reduce((n, x) => n + x, 0) / ended.length : null
-  for (const o of src.octets) {
-    if (o.hour >= a && o.hour < b) {
-      f.inputOctets += o.i
-      f.outputOctets += o.o
-    }
-  }
-  for (const r of src.rejects) if (r.hour >= a && r.hour < b) f.rejects[r.key] = (f.rejects[r.key] ?? 0) + r.n
-  for (const c of src.clicks) if (c.hour >= a && c.hour < b) f.linkClicks[c.key] = (f.linkClicks[c.key] ?? 0) + c.n
+  f.uniqueDevices = unique.get(k) ?? 0
+  f.newDevices = fresh.get(k) ?? 0
+  f.medianSessionSeconds = medians.get(k) ?? null
+  f.rejects = rejects.get(k) ?? {}
+  f.linkClicks = clicks.get(k) ?? {}
+  if (!h) return f
+  f.sessions = h.sessions
+  f.inputOctets = h.inputOctets
+  f.outputOctets = h.outputOctets
+  f.sessionSeconds = h.sessionSeconds
+  f.peakConcurrent = h.peakConcurrent
+  f.averageSessionSeconds = h.endedSessions ? Math.round((h.endedSeconds / h.endedSessions) * 10) / 10 : null
+  f.loginMethods = { click_through: h.clickThrough, otp: h.otp, voucher: h.voucher, mac: h.mac }
   return f
 }
 
@@ -228,37 +138,46 @@ async function siteOf(db: PrismaClient, siteId: number | null): Promise<{ id: nu
 export async function usageReport(db: PrismaClient, q: UsageQuery, timeZone: string): Promise<UsageReport> {
   if (q.to < q.from) throw new StatsQueryError('`to` is before `from`')
   const site = await siteOf(db, q.siteId)
-  const list: Bucket[] = buckets(q.from, q.to, q.interval, timeZone)
-  const start = startOfLocalDay(q.from, timeZone)
-  const end = startOfLocalDay(nextDate(q.to), timeZone)
-  const src = await load(db, q.siteId, start, end)
+  const span: Span = {
+    scope: q.siteId ?? 0,
+    from: startOfLocalDay(q.from, timeZone),
+    to: startOfLocalDay(nextDate(q.to), timeZone),
+    fromDate: q.from,
+    toDate: q.to,
+    interval: q.interval,
+    timeZone,
+  }
+  const [sums, fresh, medians, rejects, clicks] = await Promise.all([
+    hourlySums(db, span),
+    newDevices(db, span),
+    medianLengths(db, span),
+    rejectsByReason(db, span),
+    linkClicksByKey(db, span),
+  ])
+  const unique = await uniqueDevices(db, span, q.from, q.to, sums)
+  const of = (k: string) => figuresFrom(k, sums, unique, fresh, medians, rejects, clicks)
   return {
     site,
     from: q.from,
     to: q.to,
     interval: q.interval,
     timeZone,
-    totals: figuresOf(src, start.getTime(), end.getTime()),
-    series: list.map((bk) => ({ start: isoLocal(bk.start, timeZone), ...figuresOf(src, bk.start.getTime(), bk.end.getTime()) })),
+    totals: of(TOTAL),
+    series: buckets(q.from, q.to, q.interval, timeZone).map((b) => ({ start: isoLocal(b.start, timeZone), ...of(bucketKey(b, q.interval)) })),
   }
 }
 
 export async function dashboard(db: PrismaClient, timeZone: string, now: Date = new Date()): Promise<Dashboard> {
   const today = dateString(localDay(now, timeZone))
-  const midnight = startOfLocalDay(today, timeZone)
-  const weekAgo = startOfLocalDay(nextDate(today, -7), timeZone)
-  const sinceMidnight = now.getTime() - midnight.getTime()
-  const [onlineNow, src, last30Days] = await Promise.all([
-    db.session.count({ where: { stoppedAt: null } }),
-    load(db, null, weekAgo, now),
+  const weekAgo = nextDate(today, -7)
+  const day = async (date: string) => (await usageReport(db, { siteId: null, from: date, to: date, interval: 'day' }, timeZone)).totals
+  const [online, todayFigures, lastWeek, last30Days] = await Promise.all([
+    onlineNow(db),
+    day(today),
+    day(weekAgo),
     usageReport(db, { siteId: null, from: nextDate(today, -29), to: today, interval: 'day' }, timeZone),
   ])
-  return {
-    onlineNow,
-    today: figuresOf(src, midnight.getTime(), now.getTime()),
-    sameWeekdayLastWeek: figuresOf(src, weekAgo.getTime(), weekAgo.getTime() + sinceMidnight),
-    last30Days,
-  }
+  return { onlineNow: online, today: todayFigures, sameWeekdayLastWeek: lastWeek, last30Days }
 }
 
 export async function heatmap(db: PrismaClient, q: Omit<UsageQuery, 'interval'>, timeZone: string): Promise<Heatmap> {

@@ -399,7 +399,7 @@ for (const kind of dbKinds()) {
     t.equal(go.res.status, 302)
     t.equal(go.res.headers.get('location'), 'https://dichvucong.example.vn/', 'the site\'s URL, never one from the request')
     await get(`${p.url}/go/${p.site.id}/dichvucong`)
-    const row = await p.ctx.db.prisma.linkClickHourly.findFirstOrThrow({ where: { siteId: p.site.id, linkKey: 'dichvucong' } })
+    const row = await p.ctx.db.prisma.statsLinkHourly.findFirstOrThrow({ where: { scope: p.site.id, linkKey: 'dichvucong' } })
     t.equal(row.count, 2)
     t.equal((await get(`${p.url}/go/${p.site.id}/nope`)).res.status, 404)
 

@@ -148,7 +148,7 @@ for (const kind of dbKinds()) {
     await Promise.all(Array.from({ length: 10 }, () => countLinkClick(db, site.id, 'dichvucong', at)))
     await countLinkClick(db, site.id, 'congdanso', at)
     await countLinkClick(db, site.id, 'dichvucong', new Date('2026-11-27T09:01:00Z'))
-    const rows = await db.linkClickHourly.findMany({ orderBy: [{ hour: 'asc' }, { linkKey: 'asc' }] })
+    const rows = await db.statsLinkHourly.findMany({ where: { scope: site.id }, orderBy: [{ hour: 'asc' }, { linkKey: 'asc' }] })
     t.same(
       rows.map((r) => [r.hour.toISOString(), r.linkKey, r.count]),
       [
