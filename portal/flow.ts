@@ -6,7 +6,6 @@ import { deviceStanding } from '../core/services/consents.js'
 import { deviceForMac } from '../core/services/devices.js'
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_AFTER_SECONDS } from '../core/services/otp.js'
 import type { Translator } from './i18n.js'
-import { loginStep } from './nas/index.js'
 import type { Portal, Visit } from './runtime.js'
 import { checkCsrfToken } from './signing.js'
 import { isCrossSitePost } from './security.js'
@@ -229,8 +228,10 @@ export async function handToNas(
   input: { method: LoginMethod; username: string; password: string; consent: Consent; voucherId?: number },
 ) {
   const returnUrl = `${portal.publicUrl}${portal.url('/done', { c: visit.token, lang: tr.lang })}`
-  const step = loginStep(visit.context, { username: input.username, password: input.password }, portal.uamSecret(visit.nas), returnUrl, tr.lang)
-  if (visit.context.vendor === 'opennds') await recordOpenNdsSession(portal, visit, input)
+  const { adapter, trust } = portal.adapter(visit)
+  const step = adapter.loginStep(visit.context, { username: input.username, password: input.password }, trust, returnUrl, tr.lang)
+  const sessionId = adapter.portalSessionId(visit.context.login)
+  if (sessionId) await recordPortalSession(portal, visit, sessionId, input)
   portal.metrics.logins.inc({ method: input.method, vendor: visit.context.vendor })
   req.log.info({ nasId: visit.nas.id, siteId: visit.site.id, method: input.method, consentId: input.consent.id }, 'login handed to the NAS')
   if (step.kind === 'redirect') {
@@ -251,8 +252,7 @@ export async function handToNas(
   )
 }
 
-async function recordOpenNdsSession(portal: Portal, visit: Visit, input: { method: LoginMethod; consent: Consent; voucherId?: number }) {
-  if (visit.context.login.vendor !== 'opennds') return
+async function recordPortalSession(portal: Portal, visit: Visit, acctSessionId: string, input: { method: LoginMethod; consent: Consent; voucherId?: number }) {
   const seconds = (visit.site.policy?.sessionMinutes ?? 30) * 60
   const device = await portal.ctx.db.prisma.device.findUnique({ where: { id: input.consent.deviceId }, select: { mac: true } })
   // Stored as RADIUS stores an Accounting Start, so that openNDS sites count
@@ -261,9 +261,9 @@ async function recordOpenNdsSession(portal: Portal, visit: Visit, input: { metho
     {
       nasId: visit.nas.id,
       siteId: visit.site.id,
-      acctSessionId: `nds-${visit.context.login.hid.slice(0, 48)}`,
+      acctSessionId,
       status: 'start',
-      username: `opennds:${input.method}`,
+      username: `${visit.nas.vendor}:${input.method}`,
       mac: device?.mac ?? null,
       framedIp: visit.context.clientIp ?? null,
       calledStation: visit.context.apMac ?? null,

@@ -2,7 +2,9 @@
 // answer only once it is committed.
 import type { AccountingRecord, AcctStatus } from '../core/accounting/record.js'
 import type { AuthCache } from '../core/auth/cache.js'
+import { effectivePolicy } from '../core/auth/policy.js'
 import { classifyUser } from '../core/auth/steps.js'
+import { isDatabaseUnavailable } from '../core/db/availability.js'
 import type { Logger } from '../core/logger.js'
 import { canonicalMac } from '../core/mac.js'
 import { AcceptLog } from './accepts.js'
@@ -20,6 +22,8 @@ export interface AccountingDeps {
   log: Logger
   /** Acct-Interim-Interval this NAS's sessions were given (the site policy's). */
   interimFor(nas: NasClient): Promise<number>
+  /** The clock, in ms (tests set it: statistics are checked at known times). */
+  now?: () => number
 }
 
 const STATUS: Record<number, AcctStatus | 'on' | 'off'> = { 1: 'start', 2: 'stop', 3: 'interim', 7: 'on', 8: 'off' }
@@ -56,12 +60,17 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const statusType = getAttr(p, 'Acct-Status-Type')
   const status = typeof statusType === 'number' ? STATUS[statusType] : undefined
   const delay = getAttr(p, 'Acct-Delay-Time')
-  const now = Date.now()
+  const now = deps.now?.() ?? Date.now()
   const eventTime = new Date(now - (typeof delay === 'number' ? Math.min(delay, 86_400) : 0) * 1000)
   const ack = () => ({ reply: encodeResponse(p, Code.AccountingResponse, [], nas.secret) })
 
   if (status === 'on' || status === 'off') {
-    const closed = await deps.writer.closeNasSessions(nas.id, eventTime)
+    let closed: number
+    try {
+      closed = await deps.writer.closeNasSessions(nas.id, eventTime)
+    } catch {
+      return { drop: 'store_failed' }
+    }
     deps.metrics.accounting.inc({ status: status === 'on' ? 'accounting_on' : 'accounting_off' })
     deps.log.info({ nas: nas.name, closed, status }, 'NAS restarted: its open sessions are closed')
     return ack()
@@ -78,7 +87,17 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const mac = calling ? (canonicalMac(calling) ?? null) : null
   const sessionTime = getAttr(p, 'Acct-Session-Time')
   const cause = getAttr(p, 'Acct-Terminate-Cause')
-  const from = await origin(deps, nas, username, mac, now)
+  // While the database is away the record is still taken (and spooled): the
+  // voucher it belongs to is looked up again when it is replayed.
+  const from = await origin(deps, nas, username, mac, now).catch((err: unknown) => {
+    if (!isDatabaseUnavailable(err)) throw err
+    const user = classifyUser(username)
+    return { authorized: false, method: user.kind === 'voucher' ? ('voucher' as const) : user.kind === 'mac' ? ('mac' as const) : null, voucherId: null }
+  })
+  const interimSeconds = await Promise.resolve(deps.interimFor(nas)).catch((err: unknown) => {
+    if (!isDatabaseUnavailable(err)) throw err
+    return effectivePolicy(null).interimSeconds
+  })
   const record: AccountingRecord = {
     nasId: nas.id,
     siteId: nas.siteId,
@@ -95,7 +114,7 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
     inputOctets: octets(p, 'Acct-Input-Octets', 'Acct-Input-Gigawords'),
     outputOctets: octets(p, 'Acct-Output-Octets', 'Acct-Output-Gigawords'),
     terminateCause: typeof cause === 'number' ? (valueName('Acct-Terminate-Cause', cause) ?? String(cause)) : null,
-    interimSeconds: await deps.interimFor(nas),
+    interimSeconds,
     authorized: from.authorized,
     method: from.method,
     voucherId: from.voucherId,

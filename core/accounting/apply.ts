@@ -1,13 +1,15 @@
 // Stores a batch of accounting records in one transaction (group commit):
 // sessions, and from the change in their counters, the per-device daily
-// usage (quotas), the per-site hourly statistics and voucher time used.
+// usage (quotas) and voucher time used; what changed is left for the
+// statistics (core/stats/pending.ts, folded out of this transaction).
 // Set-based SQL keeps it to a handful of statements per batch, whatever its
 // size; each statement gets its rows as one JSON parameter, which pg and
 // PostgreSQL handle far faster than one array parameter per column.
 // Counters only grow (GREATEST), so a retransmitted or reordered record
 // changes nothing twice: the deltas are what is new.
 import type pg from 'pg'
-import { hourOf, localDay } from '../auth/periods.js'
+import { localDay } from '../stats/calendar.js'
+import { recordPending } from '../stats/pending.js'
 import type { AccountingRecord } from './record.js'
 
 export interface SessionChange {
@@ -146,23 +148,6 @@ ON CONFLICT ("nasId", "acctSessionId") DO UPDATE SET
 RETURNING s."id"::text, s."nasId", s."acctSessionId", s."siteId", s."deviceId", s."voucherId", s."sessionSeconds",
   s."inputOctets"::text, s."outputOctets"::text, (s."stoppedAt" IS NOT NULL) AS stopped, (s.xmax = 0) AS inserted`
 
-// The batch's additions to the hourly statistics, as one pending row per site
-// and hour (folded into UsageHourly by maintenance.ts). Each device counts
-// once per site and hour: the ones new to it count as unique devices, and
-// their "last seen" moves (once an hour is enough for retention).
-const PENDING_USAGE = `
-WITH ins AS (
-  INSERT INTO "UsageHourlyDevice" ("siteId", "hour", "deviceId")
-  SELECT s, h, d FROM json_to_recordset($2::json) AS t(s int, h timestamp, d int) ORDER BY s, h, d
-  ON CONFLICT DO NOTHING RETURNING "siteId", "hour", "deviceId"),
-touch AS (UPDATE "Device" SET "lastSeenAt" = now() WHERE id IN (SELECT "deviceId" FROM ins)),
-devices AS (SELECT "siteId" AS s, "hour" AS h, count(*)::int AS n FROM ins GROUP BY 1, 2),
-usage AS (SELECT * FROM json_to_recordset($1::json) AS t(s int, h timestamp, n int, secs text, i text, o text))
-INSERT INTO "UsageHourlyPending" ("siteId", "hour", "sessionsStarted", "uniqueDevices", "sessionSeconds", "inputOctets", "outputOctets")
-SELECT COALESCE(u.s, d.s), COALESCE(u.h, d.h), COALESCE(u.n, 0), COALESCE(d.n, 0),
-  COALESCE(u.secs::bigint, 0), COALESCE(u.i::bigint, 0), COALESCE(u.o::bigint, 0)
-FROM usage u FULL JOIN devices d ON d.s = u.s AND d.h = u.h`
-
 const DAILY = `
 INSERT INTO "DeviceUsageDaily" AS d ("deviceId", "day", "seconds", "octets")
 SELECT dev, day, secs, oct::bigint FROM json_to_recordset($1::json) AS t(dev int, day date, secs int, oct text) ORDER BY dev, day
@@ -197,15 +182,12 @@ interface PreviousRow {
 const MAX_REMEMBERED = 200_000
 
 /**
- * The accounting store of one process. It remembers device ids and which
- * devices it already counted this hour, so that a busy hour of interim
- * updates does not write the same Device and UsageHourlyDevice rows again.
+ * The accounting store of one process. It remembers device ids, so that a
+ * busy hour of interim updates does not look up the same Device rows again.
  * What it remembers is only ever a shortcut: the statements are right without it.
  */
 export class AccountingStore {
   readonly #deviceIds = new Map<string, number>()
-  #seenHour = 0
-  readonly #seen = new Set<string>()
 
   constructor(private readonly timeZone: string) {}
 
@@ -271,19 +253,12 @@ export class AccountingStore {
         deltaOutput: maxBig(0n, BigInt(r.outputOctets) - BigInt(p?.outputOctets ?? 0)),
       }
     })
-    const seenKeys = await this.#rollups(client, changes, (c) => eventTime.get(sessionKey(c.nasId, c.acctSessionId))!)
+    await this.#rollups(client, changes, (c) => eventTime.get(sessionKey(c.nasId, c.acctSessionId))!)
     return {
       changes,
       committed: () => {
         if (this.#deviceIds.size + newDevices.size > MAX_REMEMBERED) this.#deviceIds.clear()
         for (const [mac, id] of newDevices) this.#deviceIds.set(mac, id)
-        // The keys name their hour; the set starts again each hour and stays small.
-        const hour = hourOf(new Date()).getTime()
-        if (hour !== this.#seenHour || this.#seen.size > MAX_REMEMBERED) {
-          this.#seen.clear()
-          this.#seenHour = hour
-        }
-        for (const k of seenKeys) this.#seen.add(k)
       },
     }
   }
@@ -299,46 +274,29 @@ export class AccountingStore {
     return found
   }
 
-  /** Writes the rollups; returns the site-hour-device keys it counted. */
-  async #rollups(client: pg.ClientBase, changes: SessionChange[], when: (c: SessionChange) => Date): Promise<Set<string>> {
+  /** Writes the quota counters and voucher time, and leaves the changes for the statistics. */
+  async #rollups(client: pg.ClientBase, changes: SessionChange[], when: (c: SessionChange) => Date): Promise<void> {
     // Each target row once per statement (ON CONFLICT cannot touch a row twice).
-    const hourly = new Map<string, { s: number; h: string; n: number; secs: number; i: bigint; o: bigint }>()
-    const seen: { s: number; h: string; d: number }[] = []
-    const seenKeys = new Set<string>()
     const daily = new Map<string, { dev: number; day: string; secs: number; oct: bigint }>()
     const vouchers = new Map<number, number>()
     for (const c of changes) {
       const at = when(c)
-      const hour = hourOf(at)
-      const h = utcTimestamp(hour)
-      const hk = `${c.siteId}|${h}`
-      let row = hourly.get(hk)
-      if (!row) hourly.set(hk, (row = { s: c.siteId, h, n: 0, secs: 0, i: 0n, o: 0n }))
-      row.n += c.inserted ? 1 : 0
-      row.secs += c.deltaSeconds
-      row.i += c.deltaInput
-      row.o += c.deltaOutput
-      if (c.deviceId !== null) {
-        const sk = `${hk}|${c.deviceId}`
-        if (!this.#seen.has(sk) && !seenKeys.has(sk)) {
-          seenKeys.add(sk)
-          seen.push({ s: c.siteId, h, d: c.deviceId })
-        }
-        if (c.deltaSeconds || c.deltaInput || c.deltaOutput) {
-          const day = localDay(at, this.timeZone).toISOString().slice(0, 10)
-          const dk = `${c.deviceId}|${day}`
-          let d = daily.get(dk)
-          if (!d) daily.set(dk, (d = { dev: c.deviceId, day, secs: 0, oct: 0n }))
-          d.secs += c.deltaSeconds
-          d.oct += c.deltaInput + c.deltaOutput
-        }
+      if (c.deviceId !== null && (c.deltaSeconds || c.deltaInput || c.deltaOutput)) {
+        const day = localDay(at, this.timeZone).toISOString().slice(0, 10)
+        const dk = `${c.deviceId}|${day}`
+        let d = daily.get(dk)
+        if (!d) daily.set(dk, (d = { dev: c.deviceId, day, secs: 0, oct: 0n }))
+        d.secs += c.deltaSeconds
+        d.oct += c.deltaInput + c.deltaOutput
       }
       if (c.voucherId !== null && c.deltaSeconds) vouchers.set(c.voucherId, (vouchers.get(c.voucherId) ?? 0) + c.deltaSeconds)
     }
-    await client.query(PENDING_USAGE, [json([...hourly.values()]), json(seen)])
+    await recordPending(
+      client,
+      changes.map((c) => ({ sessionId: c.sessionId, siteId: c.siteId, at: when(c), deltaInput: c.deltaInput, deltaOutput: c.deltaOutput })),
+    )
     if (daily.size) await client.query(DAILY, [json([...daily.values()])])
     if (vouchers.size) await client.query(VOUCHERS, [json([...vouchers].map(([id, secs]) => ({ id, secs })))])
-    return seenKeys
   }
 }
 

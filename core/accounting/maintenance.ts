@@ -1,56 +1,26 @@
-// Periodic upkeep of accounting: sessions that stopped reporting, peak
-// concurrency for the statistics, and when each NAS was last heard from.
+// Periodic upkeep of accounting: sessions that stopped reporting, and when
+// each NAS was last heard from. (The statistics' fold is core/stats/fold.ts.)
 import type { PrismaClient } from '../db/generated/client.js'
-import { hourOf } from '../auth/periods.js'
+import { closingWithPending } from '../stats/pending.js'
 
 /** Extra time beyond two missed interim updates before a session counts as stale. */
 export const STALE_GRACE_SECONDS = 120
 
 /**
  * Closes sessions with no update for 2 × their interim interval plus grace:
- * the NAS lost power or the Stop was lost. They end at their last update.
+ * the NAS lost power or the Stop was lost. They end at their last update,
+ * and are left for the statistics' fold like any other change.
  */
 export async function closeStaleSessions(prisma: PrismaClient, now: Date, graceSeconds = STALE_GRACE_SECONDS): Promise<number> {
-  return prisma.$executeRaw`
+  return prisma.$executeRawUnsafe(
+    closingWithPending(`
     UPDATE "Session" SET "stoppedAt" = "updatedAt", "closeReason" = 'stale'
     WHERE "stoppedAt" IS NULL
-      AND "updatedAt" < ${now}::timestamp - make_interval(secs => 2 * "interimSeconds" + ${graceSeconds})`
-}
-
-/** Records the sessions open now per site as this hour's peak, when higher. */
-export async function samplePeakConcurrency(prisma: PrismaClient, now: Date): Promise<number> {
-  const hour = hourOf(now)
-  return prisma.$executeRaw`
-    INSERT INTO "UsageHourly" AS u ("siteId", "hour", "peakConcurrent")
-    SELECT "siteId", ${hour}::timestamp, count(*)::int FROM "Session" WHERE "stoppedAt" IS NULL GROUP BY "siteId" ORDER BY "siteId"
-    ON CONFLICT ("siteId", "hour") DO UPDATE SET "peakConcurrent" = GREATEST(u."peakConcurrent", EXCLUDED."peakConcurrent")`
-}
-
-/**
- * Adds what accounting batches left in UsageHourlyPending to UsageHourly.
- * Each pending row is deleted by the statement that adds it, so two
- * processes folding at once never count one twice. Returns the rows folded.
- */
-export async function foldPendingUsage(prisma: PrismaClient): Promise<number> {
-  const rows = await prisma.$queryRaw<{ n: number }[]>`
-    WITH taken AS (DELETE FROM "UsageHourlyPending" RETURNING *),
-    sums AS (
-      SELECT "siteId", "hour", sum("sessionsStarted")::int AS started, sum("uniqueDevices")::int AS devices,
-        sum("sessionSeconds")::bigint AS seconds, sum("inputOctets")::bigint AS input, sum("outputOctets")::bigint AS output,
-        count(*)::int AS n
-      FROM taken GROUP BY 1, 2),
-    folded AS (
-      INSERT INTO "UsageHourly" AS u ("siteId", "hour", "sessionsStarted", "uniqueDevices", "sessionSeconds", "inputOctets", "outputOctets")
-      SELECT "siteId", "hour", started, devices, seconds, input, output FROM sums ORDER BY 1, 2
-      ON CONFLICT ("siteId", "hour") DO UPDATE SET
-        "sessionsStarted" = u."sessionsStarted" + EXCLUDED."sessionsStarted",
-        "uniqueDevices" = u."uniqueDevices" + EXCLUDED."uniqueDevices",
-        "sessionSeconds" = u."sessionSeconds" + EXCLUDED."sessionSeconds",
-        "inputOctets" = u."inputOctets" + EXCLUDED."inputOctets",
-        "outputOctets" = u."outputOctets" + EXCLUDED."outputOctets"
-      RETURNING 1)
-    SELECT COALESCE(sum(n), 0)::int AS n FROM sums`
-  return rows[0]?.n ?? 0
+      AND "updatedAt" < $1::timestamp - make_interval(secs => 2 * "interimSeconds" + $2::int)
+    RETURNING id, "siteId", "updatedAt"`),
+    now,
+    graceSeconds,
+  )
 }
 
 export async function openSessionCount(prisma: PrismaClient): Promise<number> {

@@ -1,25 +1,27 @@
 // Rows that only serve a short while and would otherwise pile up forever:
 // spent OTP challenges (phone hashes), expired one-time RADIUS credentials,
-// the per-hour device lists behind the unique-device counts, and the change
+// the statistics' per-hour session parts (core/stats/fold.ts), and the change
 // log the RADIUS caches follow. Sessions, consents and statistics are not
 // touched here: how long those are kept is the operator's decision
 // (docs/data.md).
 import type { PrismaClient } from '../db/generated/client.js'
+import { hourOf } from '../stats/calendar.js'
+import { PIECE_KEEP_MS } from '../stats/fold.js'
 
 const DAY_MS = 86_400_000
 
 /**
  * How long each kind outlives its use. OTP challenges: the per-phone daily
  * send limit looks back one day. Credentials: an expired one is never used
- * again; a day is left to look into a failed login. Device lists: a late
- * Interim-Update (Acct-Delay-Time) may still count a device in an hour
- * already past. Change log: the RADIUS processes read it every 2 s; a day
+ * again; a day is left to look into a failed login. Session parts: a late
+ * Interim-Update (Acct-Delay-Time) may still change an hour already past;
+ * the fold leaves hours older than this alone. Change log: the RADIUS processes read it every 2 s; a day
  * covers one that was stopped a while.
  */
 export const KEEP_MS = {
   otpChallenges: 2 * DAY_MS,
   credentials: DAY_MS,
-  hourlyDevices: 2 * DAY_MS,
+  hourlyDevices: PIECE_KEEP_MS,
   changes: DAY_MS,
 }
 
@@ -36,7 +38,8 @@ export async function purgeWorkingData(prisma: PrismaClient, now: Date): Promise
   const [otp, credentials, hourly, changes] = await prisma.$transaction([
     prisma.otpChallenge.deleteMany({ where: { createdAt: { lt: before(KEEP_MS.otpChallenges) } } }),
     prisma.credential.deleteMany({ where: { expiresAt: { lt: before(KEEP_MS.credentials) } } }),
-    prisma.usageHourlyDevice.deleteMany({ where: { hour: { lt: before(KEEP_MS.hourlyDevices) } } }),
+    // Whole hours only: the fold's horizon (foldHorizon) is always past them.
+    prisma.statsPiece.deleteMany({ where: { hour: { lt: hourOf(before(KEEP_MS.hourlyDevices)) } } }),
     // The newest entry stays whatever its age: a process starting reads where the log stands from it.
     prisma.$executeRaw`DELETE FROM "ConfigChange" WHERE "at" < ${before(KEEP_MS.changes)}::timestamp AND id < (SELECT max(id) FROM "ConfigChange")`,
   ])

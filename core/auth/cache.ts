@@ -1,6 +1,7 @@
 // Keeps what authorization read for a while, so that a returning voucher or
 // device is decided without the database. Entries are dropped when the
 // change log names them (changes.ts) and when accounting for them arrives.
+import { isDatabaseUnavailable } from '../db/availability.js'
 import type { Change } from '../services/changes.js'
 import { Batcher } from './batch.js'
 import type { EffectivePolicy } from './policy.js'
@@ -28,6 +29,8 @@ export interface AuthCacheOptions {
   negativeTtlMs?: number
   /** Entries kept at most; the oldest go first. */
   maxEntries?: number
+  /** Called when the database did not answer and an older entry decided instead (a metric). */
+  onOutageDecision?: () => void
 }
 
 const NOT_FRESH = Symbol('not fresh')
@@ -44,12 +47,21 @@ class TtlMap<K, V> {
 
   get(key: K, now: number): { value: V; stale: boolean } | undefined {
     const e = this.#map.get(key)
-    if (!e) return undefined
-    if (e.staleUntil <= now) {
-      this.#map.delete(key)
-      return undefined
-    }
+    // An expired entry is kept (until maxEntries pushes it out): when the
+    // database does not answer, it is still the best there is (last()).
+    if (!e || e.staleUntil <= now) return undefined
     return { value: e.value, stale: e.freshUntil <= now }
+  }
+
+  /** The value however old it is. */
+  last(key: K): V | undefined {
+    return this.#map.get(key)?.value
+  }
+
+  /** Read again before the next use, but kept for when the database does not answer. */
+  expire(key: K): void {
+    const e = this.#map.get(key)
+    if (e) e.freshUntil = e.staleUntil = 0
   }
 
   set(key: K, value: V, freshUntil: number, staleUntil = freshUntil): void {
@@ -109,6 +121,22 @@ export class AuthCache {
     const max = options.maxEntries ?? 200_000
     this.#vouchers = new TtlMap(max)
     this.#devices = new TtlMap(max)
+    this.#onOutageDecision = options.onOutageDecision
+  }
+
+  readonly #onOutageDecision: (() => void) | undefined
+  /** Decisions taken from an entry the database could not refresh. */
+  outageDecisions = 0
+
+  /** A read that failed because the database is away falls back to what was last known of the key (never to "no such"). */
+  #orLast<K, V>(map: TtlMap<K, V>, key: K, pending: Promise<V>): Promise<V> {
+    return pending.catch((err: unknown) => {
+      const last = map.last(key)
+      if (last === undefined || last === null || !isDatabaseUnavailable(err)) throw err
+      this.outageDecisions++
+      this.#onOutageDecision?.()
+      return last
+    })
   }
 
   // The methods below answer from the cache without a Promise, so that a
@@ -168,7 +196,7 @@ export class AuthCache {
       return cached.value
     }
     this.misses++
-    return pending
+    return this.#orLast(map, key, pending)
   }
 
   /** `mac`: the device asking, read in the same statement when the voucher is not known. */
@@ -205,7 +233,7 @@ export class AuthCache {
 
   /** `fresh`: skip the cache (a refusal must not rest on what was true a few seconds ago). */
   device(mac: string, now: Date, fresh = false): DeviceSnapshot | Promise<DeviceSnapshot> {
-    if (fresh) this.forgetDevice(mac)
+    if (fresh) this.refreshDevice(mac)
     else {
       const known = this.#devices.fresh(mac, now.getTime())
       if (known !== NOT_FRESH) {
@@ -238,11 +266,28 @@ export class AuthCache {
     return this.#voucherMinutes.get(id)
   }
 
-  /** Accounting for this device or voucher changed what is known of it. */
+  /** Accounting for this device or voucher changed what is known of it (read again at its next use; see refreshDevice). */
   forgetDevice(mac: string): void {
+    this.refreshDevice(mac)
+  }
+
+  /**
+   * Accounting for this device or voucher was committed: what is cached is
+   * read again at its next use, and kept until then, so that it can still
+   * decide a login while the database does not answer.
+   */
+  refreshDevice(mac: string): void {
     this.#deviceForgets++
-    this.#devices.delete(mac)
+    this.#devices.expire(mac)
     this.#loading.delete(`d:${mac}`)
+  }
+
+  refreshVoucher(id: number): void {
+    const code = this.#voucherCodes.get(id)
+    if (code) {
+      this.#vouchers.expire(code)
+      this.#loading.delete(`v:${code}`)
+    }
   }
 
   forgetVoucher(idOrCode: number | string): void {

@@ -25,7 +25,7 @@ export async function dashboard(prisma: PrismaClient, now = new Date()): Promise
     prisma.session.groupBy({ by: ['siteId'], where: { stoppedAt: null }, _count: { _all: true } }),
     prisma.site.findMany({ select: { id: true, name: true } }),
     prisma.accessPoint.findMany({ select: { id: true, name: true, lastSeenAt: true, disabledAt: true, site: { select: { name: true } } }, orderBy: { name: 'asc' } }),
-    prisma.authHourly.groupBy({ by: ['result', 'reason'], where: { hour: { gte: since } }, _sum: { count: true } }),
+    prisma.statsAuthHourly.groupBy({ by: ['result', 'reason'], where: { scope: 0, hour: { gte: since } }, _sum: { count: true } }),
     pendingCoaCount(prisma),
   ])
   const names = new Map(sites.map((s) => [s.id, s.name]))

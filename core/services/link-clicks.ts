@@ -1,10 +1,6 @@
 // The links a site shows on its splash page (the city's online public
 // services, "Công dân số", the feedback app) and how often people follow
-// them: one counter per site, hour and link, nothing about who clicked.
-import type { Prisma, PrismaClient } from '../db/generated/client.js'
-
-type Tx = PrismaClient | Prisma.TransactionClient
-
+// them (counted by core/stats/link-clicks.ts).
 export interface SiteLink {
   key: string
   labelVi: string
@@ -38,18 +34,6 @@ export function siteLinks(json: unknown): SiteLink[] {
   return out
 }
 
-/** The start of the UTC hour `at` falls in (statistics tables are per hour). */
-export function hourOf(at: Date): Date {
-  const d = new Date(at)
-  d.setUTCMinutes(0, 0, 0)
-  return d
-}
-
-/** Counts one click; concurrent clicks add up (one upsert, no read-modify-write). */
-export async function countLinkClick(db: Tx, siteId: number, linkKey: string, at: Date = new Date()): Promise<void> {
-  const hour = hourOf(at)
-  await db.$executeRaw`
-    INSERT INTO "LinkClickHourly" ("siteId", "hour", "linkKey", "count")
-    VALUES (${siteId}, ${hour}, ${linkKey}, 1)
-    ON CONFLICT ("siteId", "hour", "linkKey") DO UPDATE SET "count" = "LinkClickHourly"."count" + 1`
-}
+// Counting clicks moved to core/stats/link-clicks.ts; the portal keeps calling it from here.
+export { countLinkClick } from '../stats/link-clicks.js'
+export { hourOf } from '../stats/calendar.js'

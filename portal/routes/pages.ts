@@ -38,7 +38,7 @@ export async function pageRoutes(app: FastifyInstance, portal: Portal) {
       case 'already':
         return showSuccess(portal, req, reply, visit, tr, { timeLeft: ctx.timeLeft, already: true })
       case 'logoff': {
-        const again = ctx.login.vendor === 'coovachilli' && ctx.login.challenge ? portal.url('/', { c: visit.token, lang: tr.lang }) : undefined
+        const again = portal.adapter(visit).adapter.canLoginAgain(ctx.login) ? portal.url('/', { c: visit.token, lang: tr.lang }) : undefined
         return portal.message(reply, tr, {
           status: 200,
           title: 'logout.title',

@@ -62,6 +62,7 @@ const benches = [
   { name: 'RADIUS (test/bench/radius.ts)', file: 'test/bench/radius.ts' },
   { name: 'codec (test/bench/codec.ts)', file: 'test/bench/codec.ts' },
   { name: 'portal (test/bench/portal.ts)', file: 'test/bench/portal.ts' },
+  { name: 'statistics (test/bench/stats.ts)', file: 'test/bench/stats.ts' },
 ]
 for (const b of benches) {
   if (!fs.existsSync(path.join(ROOT, b.file))) {

@@ -30,12 +30,8 @@ for (const kind of dbKinds()) {
     const newCredential = await credential(ago(KEEP_MS.credentials - HOUR))
 
     const hour = (ms: number) => new Date(Math.floor((now.getTime() - ms) / HOUR) * HOUR)
-    await prisma.usageHourlyDevice.createMany({
-      data: [
-        { siteId: site.id, hour: hour(KEEP_MS.hourlyDevices + 2 * HOUR), deviceId: device.id },
-        { siteId: site.id, hour: hour(0), deviceId: device.id },
-      ],
-    })
+    const piece = (h: Date) => ({ sessionId: 1n, hour: h, siteId: site.id, deviceId: device.id, startAt: h, endAt: h, started: true, ended: false, seconds: 0 })
+    await prisma.statsPiece.createMany({ data: [piece(hour(KEEP_MS.hourlyDevices + 2 * HOUR)), piece(hour(0))] })
 
     // addSite wrote change-log entries already; one old, then the newest also old.
     await prisma.configChange.updateMany({ data: { at: ago(KEEP_MS.changes + HOUR) } })
@@ -48,7 +44,7 @@ for (const kind of dbKinds()) {
     t.notOk(await prisma.otpChallenge.findUnique({ where: { id: oldOtp.id } }))
     t.same((await prisma.credential.findMany()).map((r) => r.id), [newCredential.id], 'the credential expired less than a day ago stays')
     t.notOk(await prisma.credential.findUnique({ where: { id: oldCredential.id } }))
-    t.same((await prisma.usageHourlyDevice.findMany()).map((r) => r.hour.getTime()), [hour(0).getTime()], "this hour's device list stays")
+    t.same((await prisma.statsPiece.findMany()).map((r) => r.hour.getTime()), [hour(0).getTime()], "this hour's session parts stay")
     t.equal(await prisma.configChange.count(), 1, 'the newest change-log entry stays, however old')
     t.same(await prisma.device.count(), 1, 'devices are not working data')
 

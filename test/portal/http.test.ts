@@ -390,7 +390,7 @@ for (const kind of dbKinds()) {
     const noKey = await startPortalFor(t, kind, { vendor: 'opennds', uamSecret: null, nasName: 'quan5-nds' })
     const nds2 = await new FakeOpenNds({ portalUrl: noKey.url, gatewayName: 'quan5-nds', fasKey, clientMac: MAC }).start()
     t.teardown(() => nds2.close())
-    t.equal((await get(nds2.redirectUrl())).res.status, 400, 'an openNDS without a registered FAS key is refused')
+    t.equal((await get(nds2.redirectUrl())).res.status, 403, 'an openNDS without a registered FAS key: no NAS decrypts it')
   })
 
   t.test(`${kind}: counted links, the RFC 8908 API`, async (t) => {
@@ -399,7 +399,7 @@ for (const kind of dbKinds()) {
     t.equal(go.res.status, 302)
     t.equal(go.res.headers.get('location'), 'https://dichvucong.example.vn/', 'the site\'s URL, never one from the request')
     await get(`${p.url}/go/${p.site.id}/dichvucong`)
-    const row = await p.ctx.db.prisma.linkClickHourly.findFirstOrThrow({ where: { siteId: p.site.id, linkKey: 'dichvucong' } })
+    const row = await p.ctx.db.prisma.statsLinkHourly.findFirstOrThrow({ where: { scope: p.site.id, linkKey: 'dichvucong' } })
     t.equal(row.count, 2)
     t.equal((await get(`${p.url}/go/${p.site.id}/nope`)).res.status, 404)
 

@@ -93,7 +93,8 @@ for (const kind of dbKinds()) {
     t.same(await verifyOtp(db, ctx.secrets, { ...args, mac: 'AA-BB-CC-00-00-06', code: started.code }), { kind: 'gone' }, 'another device cannot use it')
     t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code, now: new Date(t0.getTime() + 301_000) })).kind, 'expired', 'after 5 minutes')
     t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code })).kind, 'verified')
-    t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code })).kind, 'verified', 'a repeated submit is still verified')
+    t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code })).kind, 'used', 'verified once: a second check is a replay (the route recognises its own double tap by the form key)')
+    t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: '000000' })).kind, 'used', 'whatever code is typed')
     t.equal(await pendingOtp(db, { siteId: site.id, mac }), null, 'no longer pending')
   })
 
@@ -148,7 +149,7 @@ for (const kind of dbKinds()) {
     await Promise.all(Array.from({ length: 10 }, () => countLinkClick(db, site.id, 'dichvucong', at)))
     await countLinkClick(db, site.id, 'congdanso', at)
     await countLinkClick(db, site.id, 'dichvucong', new Date('2026-11-27T09:01:00Z'))
-    const rows = await db.linkClickHourly.findMany({ orderBy: [{ hour: 'asc' }, { linkKey: 'asc' }] })
+    const rows = await db.statsLinkHourly.findMany({ where: { scope: site.id }, orderBy: [{ hour: 'asc' }, { linkKey: 'asc' }] })
     t.same(
       rows.map((r) => [r.hour.toISOString(), r.linkKey, r.count]),
       [

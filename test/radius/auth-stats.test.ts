@@ -1,5 +1,5 @@
 // Login statistics are added up in memory and written at each flush: every
-// count reaches AuthHourly once, whatever the order of counts and flushes.
+// count reaches StatsAuthHourly once, whatever the order of counts and flushes.
 import t from 'tap'
 import { addSite } from '../../core/services/sites.js'
 import { AuthStats } from '../../radius/auth-stats.js'
@@ -15,7 +15,7 @@ for (const kind of dbKinds()) {
     const at = new Date('2026-11-27T03:20:00Z')
     const nextHour = new Date('2026-11-27T04:05:00Z')
     const rows = async () =>
-      (await prisma.authHourly.findMany({ orderBy: [{ hour: 'asc' }, { result: 'asc' }, { reason: 'asc' }] })).map((r) => [r.hour.toISOString(), r.result, r.reason, r.count])
+      (await prisma.statsAuthHourly.findMany({ where: { scope: site.id }, orderBy: [{ hour: 'asc' }, { result: 'asc' }, { reason: 'asc' }] })).map((r) => [r.hour.toISOString(), r.result, r.reason, r.count])
 
     for (let i = 0; i < 3; i++) stats.count(site.id, at, 'accept', 'voucher')
     stats.count(site.id, at, 'reject', 'wrong_password')

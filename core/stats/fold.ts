@@ -1,0 +1,236 @@
+// The fold: turns what accounting left in StatsPending into the statistics
+// tables, every few seconds, in set-based statements (a handful per batch of
+// up to `batch` changes, whatever their number). One copy folds at a time
+// (an advisory lock): the others find it taken and go on.
+//
+// Traffic is added as reported. Everything else is recomputed, not added:
+// each changed session is cut into its parts per clock hour (StatsPiece),
+// and every hour a part came into or left is computed again from all the
+// parts of that hour. So a retransmitted, reordered or late record, a
+// session closed by Accounting-On or as stale, or one reopened, leaves the
+// same figures as if everything had come once and in order; and the peak is
+// exact (the most parts open at one instant), not sampled.
+//
+// Parts are working data, kept PIECE_KEEP_MS (working-data.ts purges them):
+// hours older than that are final, and the fold leaves them alone (only
+// their traffic still adds up).
+import type pg from 'pg'
+import { hourOf } from './calendar.js'
+
+export const PIECE_KEEP_MS = 2 * 86_400_000
+
+/** Advisory lock key of the fold (any constant shared by every copy). */
+const FOLD_LOCK = 0x63770001
+
+export interface FoldOptions {
+  /** Changes taken per transaction. */
+  batch?: number
+  /** Stop after this many transactions (the next run goes on). */
+  maxRounds?: number
+  /** Hours before this are final; null: none (loading history, the benchmark). Default: from PIECE_KEEP_MS. */
+  horizon?: Date | null
+}
+
+export interface FoldResult {
+  /** Pending rows taken. */
+  changes: number
+  /** Session-hour parts written. */
+  parts: number
+  /** Site-hours recomputed. */
+  hours: number
+  /** False when another copy held the lock. */
+  ran: boolean
+}
+
+/** The first hour the fold may still change at `now`: newer than any hour whose parts may be purged. */
+export function foldHorizon(now: Date): Date {
+  return new Date(hourOf(new Date(now.getTime() - PIECE_KEEP_MS)).getTime() + 3_600_000)
+}
+
+/** Prisma's DateTime columns are timestamp(3) without time zone, holding UTC. */
+const utc = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
+
+const TAKE = `
+WITH t AS (DELETE FROM "StatsPending" WHERE id IN (SELECT id FROM "StatsPending" ORDER BY id LIMIT $1)
+           RETURNING "sessionId", "siteId", "hour", "inputOctets", "outputOctets")
+INSERT INTO fold_pending SELECT * FROM t`
+
+const OCTETS = `
+INSERT INTO "StatsHourly" AS h ("scope", "hour", "inputOctets", "outputOctets")
+SELECT scope, hour, sum(i), sum(o)
+FROM (SELECT "siteId" AS scope, hour, i, o FROM fold_pending UNION ALL SELECT 0, hour, i, o FROM fold_pending) x
+GROUP BY 1, 2 HAVING sum(i) > 0 OR sum(o) > 0 ORDER BY 1, 2
+ON CONFLICT ("scope", "hour") DO UPDATE SET
+  "inputOctets" = h."inputOctets" + EXCLUDED."inputOctets",
+  "outputOctets" = h."outputOctets" + EXCLUDED."outputOctets"`
+
+// A session is online over [start, start + seconds]: a part per clock hour it
+// touches. Its end belongs to the hour before when it falls on the hour.
+const NEW_PIECES = `
+CREATE TEMP TABLE fold_new ON COMMIT DROP AS
+SELECT s.id AS "sessionId", g.hour::timestamp(3) AS hour, s."siteId", s."deviceId", s."method",
+  GREATEST(s."startedAt", g.hour)::timestamp(3) AS "startAt", LEAST(x.e, g.hour + interval '1 hour')::timestamp(3) AS "endAt",
+  g.hour = date_trunc('hour', s."startedAt") AS started,
+  s."stoppedAt" IS NOT NULL AND g.hour = date_trunc('hour', x.last) AS ended,
+  s."sessionSeconds" AS seconds
+FROM (SELECT DISTINCT "sessionId" AS id FROM fold_pending) f
+JOIN "Session" s ON s.id = f.id
+CROSS JOIN LATERAL (SELECT s."startedAt" + make_interval(secs => s."sessionSeconds") AS e,
+  GREATEST(s."startedAt", s."startedAt" + make_interval(secs => s."sessionSeconds") - interval '1 millisecond') AS last) x
+CROSS JOIN LATERAL generate_series(date_trunc('hour', s."startedAt"), date_trunc('hour', x.last), interval '1 hour') AS g(hour)
+WHERE $1::timestamp IS NULL OR g.hour >= $1::timestamp`
+
+const DIRTY = `
+CREATE TEMP TABLE fold_dirty ON COMMIT DROP AS
+SELECT DISTINCT scope, hour FROM (
+  SELECT p."siteId" AS scope, p.hour FROM "StatsPiece" p JOIN (SELECT DISTINCT "sessionId" FROM fold_pending) f ON p."sessionId" = f."sessionId"
+  WHERE $1::timestamp IS NULL OR p.hour >= $1::timestamp
+  UNION ALL SELECT "siteId", hour FROM fold_new) d`
+
+const DIRTY_ALL = `INSERT INTO fold_dirty SELECT DISTINCT 0, hour FROM fold_dirty`
+
+const DROP_PIECES = `
+DELETE FROM "StatsPiece" p USING (SELECT DISTINCT "sessionId" FROM fold_pending) f
+WHERE p."sessionId" = f."sessionId" AND ($1::timestamp IS NULL OR p.hour >= $1::timestamp)`
+
+const ADD_PIECES = `
+INSERT INTO "StatsPiece" ("sessionId", "hour", "siteId", "deviceId", "method", "startAt", "endAt", "started", "ended", "seconds")
+SELECT "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new ORDER BY 1, 2`
+
+// The parts of each dirty scope-hour (scope 0: every site's).
+const PARTS = `SELECT d.scope, d.hour, pc."deviceId", pc."method", pc."startAt", pc."endAt", pc.started, pc.ended, pc.seconds
+  FROM fold_dirty d JOIN "StatsPiece" pc ON pc.hour = d.hour AND (d.scope = 0 OR pc."siteId" = d.scope)`
+
+// Peak: starts before ends at one instant (a part is a closed span).
+const HOURLY = `
+WITH p AS (${PARTS}),
+agg AS (
+  SELECT scope, hour, count(*) FILTER (WHERE started)::int AS sessions, count(DISTINCT "deviceId")::int AS devices,
+    round(sum(extract(epoch FROM "endAt" - "startAt")))::bigint AS secs,
+    count(*) FILTER (WHERE ended)::int AS ended, COALESCE(sum(seconds) FILTER (WHERE ended), 0)::bigint AS ended_secs,
+    count(*) FILTER (WHERE started AND method = 'click_through')::int AS ct,
+    count(*) FILTER (WHERE started AND method = 'otp')::int AS otp,
+    count(*) FILTER (WHERE started AND method = 'voucher')::int AS voucher,
+    count(*) FILTER (WHERE started AND method = 'mac')::int AS mac
+  FROM p GROUP BY 1, 2),
+ev AS (SELECT scope, hour, "startAt" AS t, 1 AS delta FROM p UNION ALL SELECT scope, hour, "endAt", -1 FROM p),
+run AS (SELECT scope, hour, sum(delta) OVER (PARTITION BY scope, hour ORDER BY t, delta DESC ROWS UNBOUNDED PRECEDING) AS open FROM ev),
+peak AS (SELECT scope, hour, max(open)::int AS peak FROM run GROUP BY 1, 2)
+INSERT INTO "StatsHourly" AS h ("scope", "hour", "sessions", "uniqueDevices", "sessionSeconds", "peakConcurrent",
+  "endedSessions", "endedSeconds", "clickThrough", "otp", "voucher", "mac")
+SELECT d.scope, d.hour, COALESCE(a.sessions, 0), COALESCE(a.devices, 0), COALESCE(a.secs, 0), COALESCE(k.peak, 0),
+  COALESCE(a.ended, 0), COALESCE(a.ended_secs, 0), COALESCE(a.ct, 0), COALESCE(a.otp, 0), COALESCE(a.voucher, 0), COALESCE(a.mac, 0)
+FROM fold_dirty d LEFT JOIN agg a ON a.scope = d.scope AND a.hour = d.hour LEFT JOIN peak k ON k.scope = d.scope AND k.hour = d.hour
+ORDER BY 1, 2
+ON CONFLICT ("scope", "hour") DO UPDATE SET
+  "sessions" = EXCLUDED."sessions", "uniqueDevices" = EXCLUDED."uniqueDevices", "sessionSeconds" = EXCLUDED."sessionSeconds",
+  "peakConcurrent" = EXCLUDED."peakConcurrent", "endedSessions" = EXCLUDED."endedSessions", "endedSeconds" = EXCLUDED."endedSeconds",
+  "clickThrough" = EXCLUDED."clickThrough", "otp" = EXCLUDED."otp", "voucher" = EXCLUDED."voucher", "mac" = EXCLUDED."mac"`
+
+const DROP_DURATIONS = `DELETE FROM "StatsDuration" s USING fold_dirty d WHERE s.scope = d.scope AND s.hour = d.hour`
+
+const ADD_DURATIONS = `
+INSERT INTO "StatsDuration" ("scope", "hour", "minute", "count")
+SELECT scope, hour, seconds / 60, count(*)::int FROM (${PARTS}) p WHERE ended GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+
+// Lengths by local day: the dirty hours' days, computed again from their hours.
+const DIRTY_DAYS = `
+CREATE TEMP TABLE fold_days ON COMMIT DROP AS
+SELECT DISTINCT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day FROM fold_dirty`
+
+const DROP_DAILY_DURATIONS = `DELETE FROM "StatsDurationDaily" s USING fold_days d WHERE s.scope = d.scope AND s.day = d.day`
+
+const ADD_DAILY_DURATIONS = `
+INSERT INTO "StatsDurationDaily" ("scope", "day", "minute", "count")
+SELECT d.scope, d.day, s."minute", sum(s."count")::int FROM fold_days d
+JOIN "StatsDuration" s ON s.scope = d.scope
+  AND s.hour >= ((d.day::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC') AND s.hour < (((d.day + 1)::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC')
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+
+// Devices per local day, month and year, each counted once: the rows a
+// device adds are what the counts grow by.
+const DEVICE_PERIODS = `
+WITH k AS (
+  SELECT DISTINCT sc.scope, per.period, per.start, p."deviceId"
+  FROM fold_new p
+  CROSS JOIN LATERAL (SELECT ((p."startAt" AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day) l
+  CROSS JOIN LATERAL (VALUES (p."siteId"), (0)) AS sc(scope)
+  CROSS JOIN LATERAL (VALUES ('d', l.day), ('m', date_trunc('month', l.day::timestamp)::date), ('y', date_trunc('year', l.day::timestamp)::date)) AS per(period, start)
+  WHERE p."deviceId" IS NOT NULL),
+ins AS (
+  INSERT INTO "StatsDevicePeriod" ("scope", "period", "start", "deviceId") SELECT * FROM k ORDER BY 1, 2, 3, 4
+  ON CONFLICT DO NOTHING RETURNING "scope", "period", "start")
+INSERT INTO "StatsUnique" AS u ("scope", "period", "start", "devices")
+SELECT "scope", "period", "start", count(*)::int FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+ON CONFLICT ("scope", "period", "start") DO UPDATE SET "devices" = u."devices" + EXCLUDED."devices"`
+
+const FIRST_SEEN = `
+INSERT INTO "StatsFirstSeen" AS f ("scope", "deviceId", "firstAt")
+SELECT sc.scope, p."deviceId", min(p."startAt") FROM fold_new p CROSS JOIN LATERAL (VALUES (p."siteId"), (0)) AS sc(scope)
+WHERE p."deviceId" IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+ON CONFLICT ("scope", "deviceId") DO UPDATE SET "firstAt" = EXCLUDED."firstAt" WHERE EXCLUDED."firstAt" < f."firstAt"`
+
+// Retention judges a device by when it was last online; once an hour is enough.
+const TOUCH_DEVICES = `
+UPDATE "Device" d SET "lastSeenAt" = now() AT TIME ZONE 'UTC'
+FROM (SELECT DISTINCT "deviceId" FROM fold_new WHERE "deviceId" IS NOT NULL) n
+WHERE d.id = n."deviceId" AND d."lastSeenAt" < now() AT TIME ZONE 'UTC' - interval '1 hour'`
+
+async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, horizon: string | null): Promise<FoldResult> {
+  await client.query('BEGIN')
+  try {
+    const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [FOLD_LOCK])
+    if (!lock.rows[0]?.ok) {
+      await client.query('ROLLBACK')
+      return { changes: 0, parts: 0, hours: 0, ran: false }
+    }
+    await client.query(`CREATE TEMP TABLE fold_pending ("sessionId" bigint, "siteId" int, hour timestamp(3), i bigint, o bigint) ON COMMIT DROP`)
+    const taken = (await client.query(TAKE, [batch])).rowCount ?? 0
+    if (!taken) {
+      await client.query('COMMIT')
+      return { changes: 0, parts: 0, hours: 0, ran: true }
+    }
+    await client.query(OCTETS)
+    const parts = (await client.query(NEW_PIECES, [horizon])).rowCount ?? 0
+    const hours = (await client.query(DIRTY, [horizon])).rowCount ?? 0
+    await client.query(DIRTY_ALL)
+    await client.query(DROP_PIECES, [horizon])
+    await client.query(ADD_PIECES)
+    await client.query(HOURLY)
+    await client.query(DROP_DURATIONS)
+    await client.query(ADD_DURATIONS)
+    await client.query(DIRTY_DAYS, [timeZone])
+    await client.query(DROP_DAILY_DURATIONS)
+    await client.query(ADD_DAILY_DURATIONS, [timeZone])
+    await client.query(DEVICE_PERIODS, [timeZone])
+    await client.query(FIRST_SEEN)
+    await client.query(TOUCH_DEVICES)
+    await client.query('COMMIT')
+    return { changes: taken, parts, hours, ran: true }
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  }
+}
+
+/** Folds what is pending, `batch` changes per transaction; returns what it did. */
+export async function foldStats(pool: pg.Pool, timeZone: string, now: Date = new Date(), options: FoldOptions = {}): Promise<FoldResult> {
+  const batch = options.batch ?? 20_000
+  const horizonDate = options.horizon === undefined ? foldHorizon(now) : options.horizon
+  const horizon = horizonDate ? utc(horizonDate) : null
+  const total: FoldResult = { changes: 0, parts: 0, hours: 0, ran: true }
+  const client = await pool.connect()
+  try {
+    for (let round = 0; round < (options.maxRounds ?? 50); round++) {
+      const r = await foldOnce(client, timeZone, batch, horizon)
+      total.changes += r.changes
+      total.parts += r.parts
+      total.hours += r.hours
+      if (!r.ran) return { ...total, ran: round > 0 }
+      if (r.changes < batch) break
+    }
+    return total
+  } finally {
+    client.release()
+  }
+}
