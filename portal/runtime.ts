@@ -15,6 +15,8 @@ import { pickLang, Translator, type Lang, type MessageKey } from './i18n.js'
 import { portalMetrics, type PortalMetrics } from './metrics.js'
 import { adapterFor, adapterOf, NasDirectory, readRedirect, type NasAdapter, type NasTrust, type PortalContext } from './nas/index.js'
 import { first, type NasFinder } from './nas/types.js'
+import { OutageLog } from './outage.js'
+import { VoucherGate } from './voucher-gate.js'
 import { SlidingWindows } from './rate-limit.js'
 import { followableUrl, setPageHeaders, type PagePolicy } from './security.js'
 import { csrfToken, newFormKey, nowSeconds, Signer } from './signing.js'
@@ -67,8 +69,25 @@ export interface StatusClaims {
   x: PortalContext['login']
 }
 
+/**
+ * What /done needs to issue a status pass: made for the browser that posted
+ * the login form, carried in the URL the NAS sends it back to.
+ */
+export interface LoginTicket {
+  iat: number
+  /** Device and AccessPoint ids. */
+  d: number
+  n: number
+  /** The one-time credential's username, or the voucher id, handed to the NAS. */
+  u?: string
+  v?: number
+}
+
+/** How long after the login form a ticket still gets a status pass. */
+export const TICKET_MAX_AGE_SECONDS = 3600
+
 export type VisitResult =
-  | { kind: 'visit'; visit: Visit }
+  | { kind: 'visit'; visit: Visit; /** A fresh redirect the NAS signed (its state can be believed). */ signed?: boolean }
   | { kind: 'none' }
   | { kind: 'bad'; problem: string }
   | { kind: 'unknown-nas'; name: string }
@@ -110,6 +129,8 @@ export class Portal {
   readonly sms: SmsGateway
   readonly metrics: PortalMetrics
   readonly windows = new SlidingWindows()
+  readonly outages = new OutageLog()
+  readonly vouchers: VoucherGate
   readonly otpLimits: OtpLimits
   /** PORTAL_PUBLIC_URL; with port 0 (tests), the address the portal got. */
   publicUrl: string
@@ -125,6 +146,7 @@ export class Portal {
     this.ctx = ctx
     this.signer = new Signer(ctx.secrets)
     this.nas = new NasDirectory(ctx.db.prisma)
+    this.vouchers = new VoucherGate(ctx)
     this.sms = options.sms ?? createSmsGateway(options.smsConfig ?? ctx.config.sms, ctx.log)
     this.metrics = portalMetrics(ctx.metrics)
     this.otpLimits = options.otpLimits ?? DEFAULT_OTP_LIMITS
@@ -212,7 +234,8 @@ export class Portal {
         const { nas } = result.trust
         const site = await this.site(nas.siteId)
         if (!site) return { kind: 'unknown-nas', name: nas.name }
-        return { kind: 'visit', visit: { context: result.context, token: this.signContext(result.context, nas), nas, site } }
+        const signed = adapterFor(nas.vendor)!.signsState(result.trust)
+        return { kind: 'visit', signed, visit: { context: result.context, token: this.signContext(result.context, nas), nas, site } }
       }
     }
   }
@@ -238,6 +261,14 @@ export class Portal {
 
   signStatus(input: { deviceId: number; siteId: number; nas: AccessPoint; context: PortalContext }): string {
     return this.signer.sign('status', { iat: nowSeconds(), d: input.deviceId, s: input.siteId, n: input.nas.id, x: input.context.login } satisfies StatusClaims)
+  }
+
+  signTicket(ticket: Omit<LoginTicket, 'iat'>): string {
+    return this.signer.sign('login-ticket', { iat: nowSeconds(), ...ticket } satisfies LoginTicket)
+  }
+
+  verifyTicket(token: unknown): LoginTicket | undefined {
+    return this.signer.verify<LoginTicket>('login-ticket', token, TICKET_MAX_AGE_SECONDS)
   }
 
   verifyStatus(token: unknown): StatusClaims | undefined {

@@ -31,7 +31,7 @@ export interface SpoolSettings {
   spool: AccountingSpool
   /** A commit slower than this sends its records to the spool. */
   spoolAfterMs: number
-  /** How often the replay tries the database again while it does not answer. */
+  /** How often the replay tries the database again while it does not answer (default 250 ms: a try costs a refused connection). */
   retryMs?: number
   failures: FailureLog
 }
@@ -180,7 +180,7 @@ export class AccountingWriter {
         } else {
           settings.failures.failed('accounting-commit', 'the database cannot take accounting', err)
         }
-        await this.#sleep(settings.retryMs ?? 1000)
+        await this.#sleep(settings.retryMs ?? 250)
       }
     }
   }

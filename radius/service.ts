@@ -114,7 +114,17 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
         const outcome = handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log })
         return outcome instanceof Promise ? outcome.then(answeredFromDatabase, undecided) : outcome
       },
-      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor, now: clock }),
+      accounting: (p, nas, source) =>
+        handleAccountingRequest(p, nas, source, {
+          writer,
+          accepts,
+          cache,
+          metrics,
+          log,
+          interimFor,
+          lookupTimeoutMs: accountingSpool.afterMs,
+          now: clock,
+        }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),
     },

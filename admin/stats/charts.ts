@@ -147,7 +147,7 @@ export function barsChart(tr: AdminTranslator, entries: [string, number][], size
   const top = entries.filter(([, n]) => n > 0).slice(0, 12)
   if (!top.length) return emptyChart(tr, size)
   const height = Math.max(size.height, 60 + top.length * 26)
-  const names = top.map(([name]) => (name.length > 28 ? `${name.slice(0, 27)}…` : name)).reverse()
+  const names = top.map(([name]) => (name.length > 40 ? `${name.slice(0, 39)}…` : name)).reverse()
   return renderSvg(
     {
       grid: { left: 8, right: 48, top: 12, bottom: 24, outerBoundsMode: 'same' },

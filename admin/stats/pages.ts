@@ -37,6 +37,7 @@ const chart = (svg: string, alt: string, size: Size): ChartView => ({ src: svgDa
 
 const SERIES: SeriesChartKey[] = ['sessions', 'uniqueDevices', 'newDevices', 'traffic', 'sessionSeconds', 'peakConcurrent', 'duration']
 const PIE: Size = { width: 420, height: 280 }
+const HALF: Size = { width: 520, height: 260 }
 
 /** Every figure of a report with its chart(s) and table: what the report page shows and the PDF prints. */
 export function figureViews(tr: AdminTranslator, loaded: Loaded, csvBase: string): FigureView[] {
@@ -134,7 +135,7 @@ export async function statsPages(app: FastifyInstance, { ctx }: { ctx: AppContex
       comparisonChart: chart(comparisonChart(tr, d.today, d.sameWeekdayLastWeek, { width: 480, height: 280 }), tr.t('stats.chartOf', { name: tr.t('stats.todayVsLastWeek') }), { width: 480, height: 280 }),
       lastPeriod: tr.t('stats.period', { from: dayText(last.from), to: dayText(last.to) }),
       lastCards: totalsCards(tr, last.totals),
-      lastCharts: (['sessions', 'uniqueDevices'] as const).map((k) => ({ title: t(tr, `stats.f.${k}`), ...chart(seriesChart(tr, last, k), tr.t('stats.chartOf', { name: t(tr, `stats.f.${k}`) }), WIDE) })),
+      lastCharts: (['sessions', 'uniqueDevices'] as const).map((k) => ({ title: t(tr, `stats.f.${k}`), ...chart(seriesChart(tr, last, k, HALF), tr.t('stats.chartOf', { name: t(tr, `stats.f.${k}`) }), HALF) })),
       reportUrl: `/stats/report?${reportQuery}`,
       words: {
         todayVsLastWeek: tr.t('stats.todayVsLastWeek'),

@@ -69,21 +69,26 @@ function room(doc: Doc, need: number): void {
   if (doc.y + need > A4.height - MARGIN) doc.addPage()
 }
 
-function svg(doc: Doc, markup: string, width: number, height: number): void {
+/**
+ * Draws a chart across the text width (narrower charts, such as the ring of
+ * login methods, at most `width` of the 720 px a wide chart has), scaled from
+ * its viewBox. The root's own width and height are dropped: svg-to-pdfkit
+ * would take them as the size to draw at and ignore the room given.
+ */
+function svg(doc: Doc, markup: string, width: number): void {
   const w = Number(/width="(\d+)"/.exec(markup)?.[1] ?? width)
-  const h = Number(/height="(\d+)"/.exec(markup)?.[1] ?? height)
-  const drawnHeight = (WIDTH * h) / w
-  room(doc, Math.min(drawnHeight, WIDTH))
-  const drawnWidth = Math.min(WIDTH, (width / w) * WIDTH)
-  const scaledHeight = (drawnWidth * h) / w
-  SVGtoPDF(doc, markup.normalize('NFC'), MARGIN + (WIDTH - drawnWidth) / 2, doc.y, {
+  const h = Number(/height="(\d+)"/.exec(markup)?.[1] ?? 300)
+  const drawnWidth = Math.min(WIDTH, (w / 720) * WIDTH)
+  const drawnHeight = (drawnWidth * h) / w
+  room(doc, drawnHeight)
+  const scalable = markup.replace(/^<svg([^>]*?) width="\d+" height="\d+"/, '<svg$1').normalize('NFC')
+  SVGtoPDF(doc, scalable, MARGIN + (WIDTH - drawnWidth) / 2, doc.y, {
     width: drawnWidth,
-    height: scaledHeight,
-    assumePt: false,
+    height: drawnHeight,
     // Every family the charts name is drawn with the embedded Noto Sans.
     fontCallback: (_family: string, bold: boolean) => (bold ? 'NotoSans-Bold' : 'NotoSans'),
   })
-  doc.y += scaledHeight + 6
+  doc.y += drawnHeight + 8
 }
 
 /** A table with a repeated header on each page, numbers right-aligned, the total in bold. */
@@ -235,15 +240,15 @@ export function reportPdf(input: PdfInput): Promise<Buffer> {
     doc.addPage()
     heading(doc, tbl.name, tbl.definition)
     const entries = tbl.rows.map((r): [string, number] => [String(r.raw[0]), Number(r.raw[1])])
-    if ((SERIES as string[]).includes(tbl.key)) svg(doc, seriesChart(tr, report, tbl.key as SeriesChartKey), 720, 300)
-    else if (tbl.key === 'loginMethods') svg(doc, pieChart(tr, entries, { width: 520, height: 260 }), 520, 260)
+    if ((SERIES as string[]).includes(tbl.key)) svg(doc, seriesChart(tr, report, tbl.key as SeriesChartKey), 720)
+    else if (tbl.key === 'loginMethods') svg(doc, pieChart(tr, entries, { width: 520, height: 260 }), 520)
     else if (tbl.key === 'heatmap') {
-      svg(doc, heatmapChart(tr, heat, 'sessions'), 720, 280)
+      svg(doc, heatmapChart(tr, heat, 'sessions'), 720)
       heatGrid(doc, tr, heat)
       heading(doc, tr.t('stats.f.heatOnline'))
-      svg(doc, heatmapChart(tr, heat, 'online'), 720, 280)
+      svg(doc, heatmapChart(tr, heat, 'online'), 720)
       continue
-    } else svg(doc, barsChart(tr, entries, { width: 520, height: 220 }), 520, 220)
+    } else svg(doc, barsChart(tr, entries, { width: 520, height: 220 }), 520)
     table(doc, tbl, tr.t('stats.none'))
   }
 

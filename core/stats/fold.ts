@@ -97,9 +97,12 @@ const ADD_PIECES = `
 INSERT INTO "StatsPiece" ("sessionId", "hour", "siteId", "deviceId", "method", "startAt", "endAt", "started", "ended", "seconds")
 SELECT "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new ORDER BY 1, 2`
 
-// The parts of each dirty scope-hour (scope 0: every site's).
-const PARTS = `SELECT d.scope, d.hour, pc."deviceId", pc."method", pc."startAt", pc."endAt", pc.started, pc.ended, pc.seconds
-  FROM fold_dirty d JOIN "StatsPiece" pc ON pc.hour = d.hour AND (d.scope = 0 OR pc."siteId" = d.scope)`
+// The parts of each dirty scope-hour (scope 0: every site's). Two joins, so
+// that a site's hour is found by the (hour, siteId) index, not by reading the
+// whole hour of every site.
+const PART_COLUMNS = `d.scope, d.hour, pc."deviceId", pc."method", pc."startAt", pc."endAt", pc.started, pc.ended, pc.seconds`
+const PARTS = `SELECT ${PART_COLUMNS} FROM fold_dirty d JOIN "StatsPiece" pc ON pc.hour = d.hour AND pc."siteId" = d.scope WHERE d.scope <> 0
+  UNION ALL SELECT ${PART_COLUMNS} FROM fold_dirty d JOIN "StatsPiece" pc ON pc.hour = d.hour WHERE d.scope = 0`
 
 // Peak: starts before ends at one instant (a part is a closed span).
 const HOURLY = `

@@ -173,6 +173,7 @@ export const coovaAdapter: NasAdapter = {
   },
   logoutUrl: (login) => coovaLogoutUrl(coova(login)),
   origins: (login) => [coovaOrigin(coova(login))],
+  signsState: (trust) => trust.secret !== undefined,
   canLoginAgain: (login) => login.vendor === 'coovachilli' && login.challenge !== '',
   portalSessionId: () => undefined,
 }

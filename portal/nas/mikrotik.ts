@@ -125,6 +125,7 @@ export const mikrotikAdapter: NasAdapter = {
     const m = mikrotik(login)
     return [originOf(m.loginUrl), m.logoutUrl && originOf(m.logoutUrl)].filter((o): o is string => !!o)
   },
+  signsState: () => false,
   canLoginAgain: () => false,
   portalSessionId: () => undefined,
 }

@@ -176,6 +176,7 @@ export const openNdsAdapter: NasAdapter = {
   },
   logoutUrl: (login) => openNdsLogoutUrl(nds(login)),
   origins: (login) => [openNdsOrigin(nds(login))],
+  signsState: () => false,
   canLoginAgain: () => false,
   portalSessionId: (login) => `nds-${nds(login).hid.slice(0, 48)}`,
 }

@@ -140,6 +140,8 @@ export interface NasAdapter {
   logoutUrl(login: NasLogin): string
   /** Origins forms and redirects of this login may go to (CSP form-action). */
   origins(login: NasLogin): string[]
+  /** The NAS signs the state its redirect reports (success, already): it proves a login. */
+  signsState(trust: NasTrust): boolean
   /** After a log-out, the same redirect can log in again (CoovaChilli keeps its challenge). */
   canLoginAgain(login: NasLogin): boolean
   /**

@@ -29,12 +29,19 @@ interface Found {
 export async function statusRoutes(app: FastifyInstance, portal: Portal) {
   const db = portal.ctx.db.prisma
 
-  /** The device this request is about: from the status pass, else from an open session at the client's address. */
+  /**
+   * The device this request is about: from the status pass, else from an open
+   * session at the client's address, looked for only at the NAS the request
+   * came through (a registered address or network the source belongs to):
+   * an address seen at one access point says nothing of another's clients.
+   */
   async function whose(req: FastifyRequest, token: unknown): Promise<Found | undefined> {
     const claims = portal.verifyStatus(token)
     if (claims) return { deviceId: claims.d, siteId: claims.s, claims }
+    const nas = await portal.nas.find(undefined, req.ip)
+    if (!nas) return undefined
     const session = await db.session.findFirst({
-      where: { framedIp: req.ip, stoppedAt: null, deviceId: { not: null } },
+      where: { nasId: nas.id, framedIp: req.ip, stoppedAt: null, deviceId: { not: null } },
       orderBy: { startedAt: 'desc' },
       select: { deviceId: true, siteId: true },
     })

@@ -491,8 +491,9 @@ async function main() {
         if (!firstLogins) {
           await quiet('the FreeRADIUS+SQL probe', () => 0)
           const rate = await probeFirstLoginRate(sql)
-          // Room for a server half again as fast as the peer's probe, so that no code repeats.
-          firstLogins = Math.min(200_000, Math.ceil((rate * (FIRST_WARMUP + FIRST_SECONDS) * 1.5) / 1000) * 1000 + 2000)
+          // Room for a server four times as fast as the peer's probe (at least 20,000), so that no code repeats;
+          // a list used up early ends that window early (its rate stays right).
+          firstLogins = Math.min(200_000, Math.max(20_000, Math.ceil((rate * (FIRST_WARMUP + FIRST_SECONDS) * 4) / 1000) * 1000))
           log(`probe: FreeRADIUS+SQL answered ${int(rate)} first logins/s; ${int(firstLogins)} codes of each kind`)
         }
       } catch (err) {

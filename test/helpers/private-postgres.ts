@@ -138,6 +138,20 @@ export class PrivatePostgres {
     return pid
   }
 
+  /** SIGSTOP (true) or SIGCONT (false) to the server and all its backends: a database that hangs instead of failing. */
+  pause(stop: boolean): void {
+    const pid = this.postmasterPid()
+    if (!pid) throw new Error('private PostgreSQL is not running')
+    const children = spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().split('\n').filter(Boolean).map(Number)
+    for (const p of [pid, ...children]) {
+      try {
+        process.kill(p, stop ? 'SIGSTOP' : 'SIGCONT')
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
   postmasterPid(): number | undefined {
     try {
       const pid = Number(fs.readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])

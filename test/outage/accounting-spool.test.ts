@@ -183,3 +183,19 @@ t.test('a full spool refuses accounting instead of dropping it', { skip: unavail
   })()
   t.equal(rows, acked, 'every acknowledged record stored after the outage')
 })
+
+t.test('a database that hangs: commits slower than the bound are spooled and acknowledged', { skip: unavailable }, async (t) => {
+  const f = await outageFixture(t, { env: { ACCOUNTING_SPOOL_AFTER_MS: '500' } })
+  const acked: AcctInput[] = []
+  const sent: AcctInput[] = []
+  await sendSessions(f, 'h', 3, 300, acked, sent)
+  f.pg.pause(true)
+  t.teardown(() => f.pg.pause(false))
+  const started = Date.now()
+  await sendSessions(f, 'p', 10, 2000, acked, sent)
+  t.equal(acked.length, sent.length, `acknowledged while the database hangs (${acked.length} records in ${Date.now() - started} ms)`)
+  t.ok((await metricValue(await f.metrics(), 'citywifi_radius_accounting_spool_records')) > 0, 'from the spool')
+  f.pg.pause(false)
+  await checkStored(t, f, acked)
+  t.ok(alive(f.app), 'running')
+})

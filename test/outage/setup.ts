@@ -1,7 +1,6 @@
 // citywifi as its own process (`citywifi radius`) on a private PostgreSQL
 // that the test stops and kills, with a site, a NAS on 127.0.0.1 and vouchers.
 import fs from 'node:fs'
-import type { Test } from 'tap'
 import { createContext } from '../../core/bootstrap.js'
 import { loadConfig } from '../../core/config.js'
 import { createLogger } from '../../core/logger.js'
@@ -36,7 +35,8 @@ export async function metricValue(text: string, name: string): Promise<number> {
   return m ? Number(m[1]) : NaN
 }
 
-export async function outageFixture(t: Test, opts: { env?: Record<string, string>; vouchers?: number; pg?: PrivatePostgres } = {}): Promise<OutageFixture> {
+/** `t`: a tap test, or anything that collects clean-ups (the fault benchmark). */
+export async function outageFixture(t: { teardown(fn: () => unknown): void }, opts: { env?: Record<string, string>; vouchers?: number; pg?: PrivatePostgres } = {}): Promise<OutageFixture> {
   const pg = opts.pg ?? (await PrivatePostgres.create())
   if (!opts.pg) t.teardown(() => pg.destroy())
   await pg.query('CREATE DATABASE citywifi')

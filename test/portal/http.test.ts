@@ -303,6 +303,8 @@ for (const kind of dbKinds()) {
     const xss = await get(chilli.redirectUrl('failed', { reply: '<script>alert(1)</script>' }))
     t.notMatch(xss.html, /<script>alert/, 'the reason is text, not markup')
 
+    // The device logged in through the portal before (its row exists); the NAS's signed success redirect proves the login.
+    await p.ctx.db.prisma.device.create({ data: { mac: 'AA-BB-CC-DD-EE-01' } })
     const ok = await get(chilli.redirectUrl('success', { timeleft: 5400, userurl: 'http://example.org/news' }))
     t.equal(ok.res.status, 200)
     t.match(ok.html, /Bạn đã kết nối Internet/)

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { InputError } from '../../core/errors.js'
 import { addNas } from '../../core/services/nas.js'
+import { createVouchers } from '../../core/services/vouchers.js'
 import { FakeCoovaChilli } from '../fakes/coovachilli.js'
 import { FakeMikrotik } from '../fakes/mikrotik.js'
 import { FakeOpenNds, encryptFasLikeOpenNds, openNdsIv } from '../fakes/opennds.js'
@@ -187,5 +188,78 @@ for (const kind of dbKinds()) {
     t.not(replay.status, 303, 'a second login with one verification is refused')
     t.equal(await p.ctx.db.prisma.consent.count(), 1, 'one consent')
     t.equal(await p.ctx.db.prisma.credential.count(), 1, 'one credential')
+  })
+}
+
+for (const kind of dbKinds()) {
+  t.test(`${kind}: item 5 — no status pass without a proved login, no rows from a GET, status only at the NAS it came through`, async (t) => {
+    const p = await startPortalFor(t, kind, { vendor: 'mikrotik', uamSecret: null, nasName: 'quan3-hotspot' })
+    const prisma = p.ctx.db.prisma
+    const mt = await new FakeMikrotik({ portalUrl: p.url, identity: 'quan3-hotspot', radius: NO_RADIUS, clientMac: VICTIM }).start()
+    t.teardown(() => mt.close())
+    // The victim is online (its device row and an open session exist).
+    const victim = await prisma.device.create({ data: { mac: 'AA-BB-CC-DD-EE-99' } })
+    await prisma.session.create({
+      data: { nasId: p.nas.id, siteId: p.site.id, acctSessionId: 's-victim', deviceId: victim.id, username: 'x', framedIp: '10.5.50.9', startedAt: new Date(), updatedAt: new Date(), method: 'mac' },
+    })
+    // An unsigned MikroTik redirect naming the victim's MAC, then /done with its context.
+    const page = await get(mt.redirectUrl())
+    const c = formFields(page.html, 'click-form').c!
+    const devices = await prisma.device.count()
+    const done = await get(`${p.url}/done?c=${encodeURIComponent(c)}`)
+    t.equal(done.status, 200)
+    t.notMatch(done.html, /data-test="status-link"/, 'no status pass for a context alone')
+    t.notMatch(done.html, /\/status\?s=/)
+    const other = await get(`${p.url}/done?c=${encodeURIComponent(c.replace(/^/, ''))}&l=forged.ticket`)
+    t.notMatch(other.html, /\/status\?s=/, 'nor with a forged ticket')
+    t.equal(await prisma.device.count(), devices, 'a GET creates no device row')
+    const fresh = await new FakeMikrotik({ portalUrl: p.url, identity: 'quan3-hotspot', radius: NO_RADIUS, clientMac: 'aa:bb:cc:dd:ee:98' }).start()
+    t.teardown(() => fresh.close())
+    const freshC = formFields((await get(fresh.redirectUrl())).html, 'click-form').c!
+    await get(`${p.url}/done?c=${encodeURIComponent(freshC)}`)
+    t.equal(await prisma.device.count({ where: { mac: 'AA-BB-CC-DD-EE-98' } }), 0, 'not even for a MAC never seen')
+
+    // The real login: the ticket in dst; a pass only once RADIUS used the credential.
+    const step = await postForm(`${p.url}/login`, formFields(page.html, 'click-form'))
+    const dst = formFields(await step.text(), 'nas-login').dst!
+    t.notMatch((await get(dst)).html, /\/status\?s=/, 'not before RADIUS accepted the credential')
+    const username = formFields((await (await postForm(`${p.url}/login`, formFields(page.html, 'click-form'))).text()), 'nas-login').username!
+    await prisma.credential.update({ where: { username }, data: { usedAt: new Date() } })
+    t.match((await get(dst)).html, /\/status\?s=/, 'after RADIUS accepted it from that device')
+  })
+
+  t.test(`${kind}: item 5 — /status and /api/captive-portal by address only within the NAS the request came through`, async (t) => {
+    const p = await startPortalFor(t, kind)
+    const prisma = p.ctx.db.prisma
+    const far = await anotherNas(p, 'coovachilli', 'far-ap', '10.9.9.9')
+    const device = await prisma.device.create({ data: { mac: 'AA-BB-CC-DD-EE-77' } })
+    // A session at another access point whose client happens to have the requester's address.
+    await prisma.session.create({
+      data: { nasId: far.id, siteId: p.site.id, acctSessionId: 's-far', deviceId: device.id, username: 'x', framedIp: '127.0.0.1', startedAt: new Date(), updatedAt: new Date(), method: 'mac' },
+    })
+    t.equal((await get(`${p.url}/status`)).status, 511, 'no status of another NAS\'s client')
+    const api = await (await fetch(`${p.url}/api/captive-portal`)).json()
+    t.equal(api.captive, true, 'the API does not report another NAS\'s session')
+    t.notOk('seconds-remaining' in api)
+  })
+}
+
+for (const kind of dbKinds()) {
+  t.test(`${kind}: item 8 — openNDS gets RADIUS's voucher rules: a one-device voucher works on one device`, async (t) => {
+    const p = await startPortalFor(t, kind, { vendor: 'opennds', uamSecret: FAS_KEY, nasName: 'quan5-nds' })
+    const { vouchers } = await createVouchers(p.ctx.db.prisma, { site: p.site.name, count: 1, maxDevices: 1 }, 'test')
+    const code = vouchers[0]!.code
+    const useOn = async (mac: string) => {
+      const nds = await new FakeOpenNds({ portalUrl: p.url, gatewayName: 'quan5-nds', fasKey: FAS_KEY, clientMac: mac }).start()
+      t.teardown(() => nds.close())
+      const { html } = await get(nds.redirectUrl())
+      return postForm(`${p.url}/login`, { ...formFields(html, 'voucher-form'), method: 'voucher', code })
+    }
+    t.equal((await useOn('aa:bb:cc:00:08:01')).status, 303, 'the first device')
+    const second = await useOn('aa:bb:cc:00:08:02')
+    t.not(second.status, 303, 'a second device is refused')
+    t.match(await second.text(), /đủ số thiết bị/)
+    t.equal(await p.ctx.db.prisma.session.count(), 1, 'one session recorded')
+    t.equal(await p.ctx.db.prisma.voucherDevice.count(), 1, 'one device place taken')
   })
 }
