@@ -1,18 +1,22 @@
 // The hourly retention purge, run once per hour across every copy of
-// citywifi on one database: a copy takes a PostgreSQL advisory lock (only one
-// holds it at a time), and inside it skips the run if another copy's run is
-// recorded in the audit log less than an hour ago. The audit event is also
-// what the metric reads, so every copy reports the same last success.
+// citywifi on one database: the job lease (core/db/lease.ts) gives each hour
+// to one copy. Inside, a PostgreSQL advisory lock keeps a hand-run
+// `citywifi purge` from deleting alongside it. Each run is an audit event,
+// which is also what the metric reads, so every copy reports the same last
+// success.
 import { Gauge, type Registry } from 'prom-client'
 import type pg from 'pg'
 import type { RetentionDays } from '../config.js'
 import type { Logger } from '../logger.js'
+import { JobLeases } from '../db/lease.js'
 import { auditEvent } from './audit.js'
 import type { PrismaClient } from '../db/generated/client.js'
 import { purgeExpired, RETENTION_KINDS, type RetentionReport } from './retention.js'
 
 export const PURGE_ACTION = 'retention.purge'
 export const PURGE_INTERVAL_MS = 3600_000
+/** The job's name in "JobLease". */
+export const PURGE_JOB = 'retention-purge'
 
 // pg_try_advisory_lock's key: any constant no other code of citywifi uses ("cwpurge" in ASCII).
 const LOCK_KEY = '27982126856381797'
@@ -50,24 +54,13 @@ export interface PurgeDeps {
   retention: RetentionDays
 }
 
-/**
- * One purge under the lock, recorded in the audit log. `due`: only if no
- * copy purged within the interval (the hourly job); without it, now (the
- * command). Returns undefined when skipped.
- */
-export async function runPurge(deps: PurgeDeps, actor: string, opts: { due?: boolean; now?: Date } = {}): Promise<RetentionReport | undefined> {
-  const result = await withAdvisoryLock(deps.pool, LOCK_KEY, async () => {
-    const now = opts.now ?? new Date()
-    if (opts.due) {
-      const last = await lastPurgeAt(deps.prisma)
-      // A little slack so that a run a few seconds early is not skipped for a whole hour.
-      if (last && now.getTime() - last.getTime() < PURGE_INTERVAL_MS - 60_000) return null
-    }
-    const report = await purgeExpired(deps.pool, deps.retention, now)
+/** One purge under the lock, recorded in the audit log; undefined when another purge holds the lock. */
+export async function runPurge(deps: PurgeDeps, actor: string, opts: { now?: Date } = {}): Promise<RetentionReport | undefined> {
+  return withAdvisoryLock(deps.pool, LOCK_KEY, async () => {
+    const report = await purgeExpired(deps.pool, deps.retention, opts.now ?? new Date())
     await auditEvent(deps.prisma, actor, PURGE_ACTION, undefined, auditDetail(report))
     return report
   })
-  return result ?? undefined
 }
 
 export interface PurgeJob {
@@ -76,7 +69,7 @@ export interface PurgeJob {
 }
 
 /** Registers the last-success gauge and checks every `checkMs` whether the hourly purge is due. */
-export function startPurgeJob(deps: PurgeDeps & { log: Logger; metrics: Registry }, opts: { checkMs?: number; firstMs?: number } = {}): PurgeJob {
+export function startPurgeJob(deps: PurgeDeps & { log: Logger; metrics: Registry; leases?: JobLeases }, opts: { checkMs?: number; firstMs?: number } = {}): PurgeJob {
   if (!deps.metrics.getSingleMetric('citywifi_purge_last_success_timestamp_seconds')) {
     new Gauge({
       name: 'citywifi_purge_last_success_timestamp_seconds',
@@ -93,23 +86,27 @@ export function startPurgeJob(deps: PurgeDeps & { log: Logger; metrics: Registry
       },
     })
   }
+  const leases = deps.leases ?? new JobLeases(deps.pool)
   let running: Promise<void> | undefined
   let closed = false
   const tick = () => {
     if (running || closed) return
     running = (async () => {
       try {
-        const report = await runPurge(deps, 'job:purge', { due: true })
-        if (report) deps.log.info({ deleted: report.total }, 'retention purge done')
+        await leases.runOnce(PURGE_JOB, PURGE_INTERVAL_MS, async () => {
+          const report = await runPurge(deps, 'job:purge')
+          if (report) deps.log.info({ deleted: report.total }, 'retention purge done')
+          else deps.log.warn('retention purge skipped: a purge run by hand holds the lock')
+        })
       } catch (err) {
-        deps.log.warn({ err }, 'retention purge failed; retrying at the next check')
+        deps.log.warn({ err }, 'retention purge failed; the next hour tries again')
       } finally {
         running = undefined
       }
     })()
   }
-  // Checked every few minutes: a copy that was down at the hour, or a run
-  // that failed, is made up soon without waiting another hour.
+  // Checked every few minutes, so that the hour's run starts soon after the
+  // hour begins, or soon after start.
   const first = setTimeout(tick, opts.firstMs ?? 30_000)
   const timer = setInterval(tick, opts.checkMs ?? 5 * 60_000)
   first.unref()

@@ -1,7 +1,8 @@
 // Retention: personal records older than the operator's periods are deleted
-// (docs/privacy.md). Statistics tables (UsageHourly, AuthHourly,
-// LinkClickHourly, …) hold no personal data and are never touched here: they
-// are what officials read, for as long as the city keeps them.
+// (docs/privacy.md). Statistics tables (StatsHourly and friends) hold no
+// personal data and are never touched here: they are what officials read, for
+// as long as the city keeps them. The statistics' device rows go with their
+// device (foreign keys with ON DELETE CASCADE).
 import type pg from 'pg'
 import type { RetentionDays } from '../config.js'
 import { announceChanges } from './changes.js'

@@ -4,7 +4,8 @@
 // across copies.
 import t from 'tap'
 import { loadConfig } from '../../core/config.js'
-import { runPurge, lastPurgeAt } from '../../core/services/purge-job.js'
+import { JobLeases } from '../../core/db/lease.js'
+import { PURGE_INTERVAL_MS, PURGE_JOB, lastPurgeAt, runPurge } from '../../core/services/purge-job.js'
 import { testContext } from '../helpers/app.js'
 import { runCli } from '../helpers/cli.js'
 import { dbKinds } from '../helpers/databases.js'
@@ -60,7 +61,7 @@ for (const kind of dbKinds()) {
     t.equal(await prisma.credential.count(), 1)
     t.equal(await prisma.adminSession.count(), 0)
     t.equal(await prisma.deviceUsageDaily.count(), 1)
-    t.equal(await prisma.usageHourly.count(), 1, 'statistics are never purged')
+    t.equal(await prisma.statsHourly.count(), 1, 'statistics are never purged')
     const audit = await prisma.auditEvent.findMany({ orderBy: { id: 'asc' } })
     t.notOk(audit.some((a) => a.action === 'site.create'), 'the old audit event went')
     t.match(audit.find((a) => a.action === 'retention.purge'), { actor: /^cli:/, detail: { total: 10, dryRun: false } }, 'the purge is audited')
@@ -76,14 +77,28 @@ if (dbKinds().includes('postgres')) {
     const a = await testContext(t, 'postgres')
     const b = await testContext(t, 'postgres', { DATABASE_URL: a.database.url! })
     await seedPeople(a.ctx)
-    const deps = (c: typeof a.ctx) => ({ pool: c.db.pool, prisma: c.db.prisma, retention: c.config.retention })
-    const [ra, rb] = await Promise.all([runPurge(deps(a.ctx), 'job:purge', { due: true }), runPurge(deps(b.ctx), 'job:purge', { due: true })])
-    t.equal([ra, rb].filter(Boolean).length, 1, 'one copy ran, the other skipped')
-    t.equal([ra, rb].find(Boolean)!.total, 10)
-    t.equal(await runPurge(deps(b.ctx), 'job:purge', { due: true }), undefined, 'within the hour the other copy skips too')
-    const later = new Date(Date.now() + 3600_000)
-    t.ok(await runPurge(deps(b.ctx), 'job:purge', { due: true, now: later }), 'an hour later it runs')
-    t.equal(await a.ctx.db.prisma.auditEvent.count({ where: { action: 'retention.purge' } }), 2)
+    const copy = (c: typeof a.ctx, name: string) => {
+      const leases = new JobLeases(c.db.pool, name)
+      return () => leases.runOnce(PURGE_JOB, PURGE_INTERVAL_MS, () => runPurge({ pool: c.db.pool, prisma: c.db.prisma, retention: c.config.retention }, 'job:purge'))
+    }
+    const [runA, runB] = [copy(a.ctx, 'copy-a'), copy(b.ctx, 'copy-b')]
+    t.same((await Promise.all([runA(), runB()])).filter(Boolean), [true], 'one copy ran, the other did not')
+    t.equal(await runB(), false, 'within the hour neither runs it again')
+    t.equal(await runA(), false)
+    // The next hour, as the lease sees it.
+    await a.ctx.db.pool.query(`UPDATE "JobLease" SET slot = slot - 1 WHERE name = $1`, [PURGE_JOB])
+    t.equal(await runB(), true, 'the next hour it runs again')
+    const runs = await a.ctx.db.prisma.auditEvent.findMany({ where: { action: 'retention.purge' }, orderBy: { id: 'asc' } })
+    t.same(runs.map((r) => (r.detail as { total: number }).total), [10, 0], 'the first run purged, the second found nothing')
     t.ok(await lastPurgeAt(a.ctx.db.prisma))
+
+    // A purge run by hand while another holds the lock waits for nothing: it says so.
+    const held = await a.ctx.db.pool.connect()
+    t.teardown(() => held.release())
+    await held.query(`SELECT pg_advisory_lock(27982126856381797)`)
+    const busy = await runCli(['purge'], { env: a.database.env })
+    t.equal(busy.code, 1)
+    t.equal(busy.stderr.trim(), 'citywifi: another citywifi is purging right now: try again in a minute')
+    await held.query(`SELECT pg_advisory_unlock(27982126856381797)`)
   })
 }
