@@ -12,7 +12,7 @@ import type { Field, FormModel } from '../ui.js'
 import { usageCsv } from './api.js'
 import { barsChart, comparisonChart, heatmapChart, pieChart, seriesChart, svgDataUrl, WIDE, type SeriesChartKey, type Size } from './charts.js'
 import type { Figures, UsageReport } from './figures.js'
-import { dayText, show, t } from './format.js'
+import { daysBetween, dayText, show, t } from './format.js'
 import { loadReport, paramsQuery, readParams, siteChoices, statsQuerySchema, type Loaded, type RawQuery, type SiteChoice, type StatsParams } from './query.js'
 import { summarize } from './summary.js'
 import { reportTables, TABLE_KEYS, type StatTable, type TableKey } from './tables.js'
@@ -103,6 +103,18 @@ function change(tr: AdminTranslator, now: number, before: number): string {
   return `${r > 0 ? '+' : ''}${tr.number(r, { style: 'percent', maximumFractionDigits: 0 })}`
 }
 
+/**
+ * The PDF of what the page shows, in the page's language. A unit that would
+ * print more than two months of rows per table (a month by the hour) is left
+ * for the PDF to choose, so that the report stays a dozen pages, not two hundred.
+ */
+function pdfLink(p: StatsParams, lang: string): string {
+  const days = daysBetween(p.from, p.to)
+  const rows = p.interval === 'hour' ? days * 24 : p.interval === 'day' ? days : days / 28
+  const q = new URLSearchParams({ ...(p.siteId !== null ? { site: String(p.siteId) } : {}), from: p.from, to: p.to, ...(rows <= 62 ? { interval: p.interval } : {}), lang })
+  return `/stats/report.pdf?${q}`
+}
+
 function siteName(tr: AdminTranslator, r: UsageReport): string {
   return r.site?.name ?? tr.t('stats.allSites')
 }
@@ -165,7 +177,7 @@ export async function statsPages(app: FastifyInstance, { ctx }: { ctx: AppContex
       summary: summarize(tr, loaded.report),
       cards: totalsCards(tr, loaded.report.totals),
       figures: figureViews(tr, loaded, `/stats/report.csv?${q}`),
-      pdfUrl: `/stats/report.pdf?${paramsQuery(p, { lang: tr.lang })}`,
+      pdfUrl: pdfLink(p, tr.lang),
       allCsvUrl: `/stats/report.csv?${q}&table=all`,
       words: {
         downloadPdf: tr.t('stats.downloadPdf'),

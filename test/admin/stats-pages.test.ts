@@ -4,7 +4,7 @@
 // with a period; nothing a viewer gets names a device.
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
-import { dateString, localDay } from '../../core/stats/calendar.js'
+import { dateString, localDay, nextDate } from '../../core/stats/calendar.js'
 import { startServices } from '../helpers/app.js'
 import { dbKinds } from '../helpers/databases.js'
 import { RadiusTestClient, radiusPorts } from '../helpers/radius-client.js'
@@ -88,7 +88,10 @@ for (const kind of dbKinds()) {
       }
       t.equal(r.text.match(/<tbody>[\s\S]*?<\/tbody>/)![0].match(/<tr>/g)!.length, api.json.series.length, 'one row per day')
       t.match(r.text, new RegExp(`Trong kỳ có ${sent.sessions} lượt truy cập từ ${api.json.totals.uniqueDevices} thiết bị`), 'the summary')
-      t.match(r.text, /href="\/stats\/report.pdf\?site=\d+&amp;from=[^"]*&amp;lang=vi"/, 'a link to the PDF')
+      t.match(r.text, /href="\/stats\/report.pdf\?site=\d+&amp;from=[^"]*&amp;interval=day&amp;lang=vi"/, 'a link to the PDF')
+      const hourly = await viewer.get(`/stats/report?site=${site.id}&from=${nextDate(to, -3)}&to=${to}&interval=hour`)
+      t.equal(hourly.status, 200)
+      t.match(hourly.text, /href="\/stats\/report.pdf\?site=\d+&amp;from=[^"&]*&amp;to=[^"&]*&amp;lang=vi"/, 'four days by the hour: the PDF picks its own unit')
       for (const mac of sent.macs) {
         t.notMatch(r.text, mac, 'no device on the page')
         t.notMatch(r.text, mac.replace(/-/g, ':').toLowerCase(), 'in any spelling')
