@@ -29,12 +29,14 @@ import { registerErrorHandlers } from './errors.js'
 import { homeArea } from './home/index.js'
 import { nasArea } from './nas/index.js'
 import { policiesArea } from './policies/index.js'
+import { privacyArea } from './privacy/index.js'
 import { ADMIN_DIR, renderPlugin, STATIC_DIR } from './render.js'
 import type { RouteAccess } from './roles.js'
 import { sessionsArea } from './sessions/index.js'
 import { sitesArea } from './sites/index.js'
 import { staffArea } from './staff/index.js'
 import { statsApi } from './stats/api.js'
+import { statsArea } from './stats/index.js'
 import { termsArea } from './terms/index.js'
 import { vouchersArea } from './vouchers/index.js'
 
@@ -134,7 +136,9 @@ export async function buildAdmin(ctx: AppContext, options: AdminOptions = {}): P
   await app.register(termsArea, { ctx })
   await app.register(staffArea, { ctx })
   await app.register(auditArea, { ctx })
+  await app.register(privacyArea, { ctx })
   await app.register(statsApi, { ctx })
+  await app.register(statsArea, { ctx })
 
   // Ended sign-ins and old failed attempts, hourly.
   const purge = setInterval(() => purgeAdminSessions(ctx.db.prisma).catch((err) => ctx.log.warn({ err }, 'purging admin sessions failed')), 3600_000)

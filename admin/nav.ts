@@ -23,6 +23,5 @@ export const NAV: NavItem[] = [
   { href: '/staff', label: 'nav.staff', access: 'staff' },
   { href: '/tokens', label: 'nav.tokens', access: 'tokens' },
   { href: '/audit', label: 'nav.audit', access: 'audit' },
-  // Issue #12 (a person's data: export, erase) adds its entry here, e.g.
-  // { href: '/people', label: 'nav.people', access: 'personal-data' },
+  { href: '/privacy', label: 'nav.people', access: 'personal-data' },
 ]

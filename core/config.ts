@@ -31,6 +31,15 @@ const httpUrl = z
     }
   }, 'an http:// or https:// URL')
 
+// Retention periods in whole days (docs/privacy.md says which rule each
+// default follows; the operator confirms them for their city).
+const days = (fallback: number, min: number, why: string) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) >= min && Number(v) <= 36500, `a whole number of days from ${min} to 36500${why}`)
+    .transform(Number)
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 // An SMS gateway URL may hold placeholders ({to}, {text} …) filled per message.
@@ -110,6 +119,23 @@ const schema = z.object({
     .default('10000')
     .refine((v) => /^\d{3,6}$/.test(v), 'milliseconds from 100 to 999999')
     .transform(Number),
+  // The accounting spool for database outages (docs/radius.md).
+  ACCOUNTING_SPOOL_DIR: z.string().min(1, 'a folder path').optional(),
+  ACCOUNTING_SPOOL_MAX_MB: z
+    .string()
+    .default('512')
+    .refine((v) => /^\d{1,7}$/.test(v) && Number(v) >= 1, 'megabytes, a whole number of at least 1')
+    .transform(Number),
+  ACCOUNTING_SPOOL_AFTER_MS: z
+    .string()
+    .default('2000')
+    .refine((v) => /^\d{2,6}$/.test(v) && Number(v) >= 50, 'milliseconds from 50 to 999999')
+    .transform(Number),
+  RETENTION_SESSIONS_DAYS: days(365, 32, ' (monthly quotas look back a month)'),
+  RETENTION_CONSENTS_DAYS: days(365, 1, ''),
+  RETENTION_DEVICES_DAYS: days(365, 1, ''),
+  RETENTION_LOGINS_DAYS: days(30, 2, ' (the daily SMS limit per phone looks back a day)'),
+  RETENTION_AUDIT_DAYS: days(730, 30, ''),
 })
 
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -147,6 +173,22 @@ export interface Config {
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
+  /** Where accounting waits while the database cannot take it, its size limit, and how slow a commit may be before it is used. */
+  accountingSpool: { dir: string; maxBytes: number; afterMs: number }
+  retention: RetentionDays
+}
+
+/** How long each kind of personal record is kept, in days (core/services/retention.ts). */
+export interface RetentionDays {
+  /** Closed sessions, their CoA requests and the daily quota counters, counted from the session's end. */
+  sessions: number
+  /** Consents, counted from when they expired. */
+  consents: number
+  /** Devices (MAC addresses), counted from when they were last seen. */
+  devices: number
+  /** OTP challenges, one-time RADIUS logins, staff sign-ins and failed staff logins. */
+  logins: number
+  auditLog: number
 }
 
 export class ConfigError extends Error {
@@ -203,6 +245,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
     metricsPort: e.METRICS_PORT,
     radiusWorkers: e.RADIUS_WORKERS,
+    accountingSpool: {
+      dir: path.resolve(e.ACCOUNTING_SPOOL_DIR ?? path.join(dataDir, 'accounting-spool')),
+      maxBytes: e.ACCOUNTING_SPOOL_MAX_MB * 1024 * 1024,
+      afterMs: e.ACCOUNTING_SPOOL_AFTER_MS,
+    },
     sms: {
       gateway: e.PORTAL_SMS_GATEWAY,
       url: e.PORTAL_SMS_URL,
@@ -214,6 +261,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token: e.PORTAL_SMS_TOKEN,
       sender: e.PORTAL_SMS_SENDER,
       timeoutMs: e.PORTAL_SMS_TIMEOUT_MS,
+    },
+    retention: {
+      sessions: e.RETENTION_SESSIONS_DAYS,
+      consents: e.RETENTION_CONSENTS_DAYS,
+      devices: e.RETENTION_DEVICES_DAYS,
+      logins: e.RETENTION_LOGINS_DAYS,
+      auditLog: e.RETENTION_AUDIT_DAYS,
     },
   }
 }

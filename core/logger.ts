@@ -56,3 +56,86 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
 export function serviceLogger(root: Logger, service: ServiceName): Logger {
   return root.child({ service })
 }
+
+export interface FailureLogOptions {
+  /** One summary line per kind of failure per interval (default a minute). */
+  intervalMs?: number
+  now?: () => number
+}
+
+interface FailureState {
+  message: string
+  since: number
+  total: number
+  /** Failures since the last line. */
+  unlogged: number
+  lastError: string
+}
+
+/**
+ * Keeps a failure that repeats (every packet while the database is down)
+ * from flooding the log: the first failure of a kind is logged in full, then
+ * one line per interval with how many more came, and one line when it is
+ * over. A kind is a short stable name, such as `accounting-commit`.
+ */
+export class FailureLog {
+  readonly #states = new Map<string, FailureState>()
+  readonly #intervalMs: number
+  readonly #now: () => number
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly log: Logger,
+    options: FailureLogOptions = {},
+  ) {
+    this.#intervalMs = options.intervalMs ?? 60_000
+    this.#now = options.now ?? Date.now
+  }
+
+  /** Is this kind failing now (failed and not yet recovered)? */
+  failing(kind: string): boolean {
+    return this.#states.has(kind)
+  }
+
+  failed(kind: string, message: string, err?: unknown, detail: Record<string, unknown> = {}): void {
+    const state = this.#states.get(kind)
+    const text = err instanceof Error ? err.message : err === undefined ? '' : String(err)
+    if (state) {
+      state.total++
+      state.unlogged++
+      state.lastError = text
+      return
+    }
+    this.#states.set(kind, { message, since: this.#now(), total: 1, unlogged: 0, lastError: text })
+    this.log.error({ kind, err, ...detail }, message)
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.flush(), this.#intervalMs)
+      this.#timer.unref()
+    }
+  }
+
+  recovered(kind: string, message = 'recovered'): void {
+    const state = this.#states.get(kind)
+    if (!state) return
+    this.#states.delete(kind)
+    this.log.info({ kind, failures: state.total, seconds: Math.round((this.#now() - state.since) / 100) / 10 }, `${state.message}: ${message}`)
+    if (!this.#states.size) this.stop()
+  }
+
+  /** Writes the summary lines now (the interval timer calls it). */
+  flush(): void {
+    for (const [kind, state] of this.#states) {
+      if (!state.unlogged) continue
+      this.log.warn(
+        { kind, failures: state.unlogged, total: state.total, intervalSeconds: this.#intervalMs / 1000, lastError: state.lastError },
+        `${state.message}: ${state.unlogged} more`,
+      )
+      state.unlogged = 0
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+}

@@ -11,6 +11,8 @@ import { loginRoutes } from './routes/login.js'
 import { otpRoutes } from './routes/otp.js'
 import { pageRoutes } from './routes/pages.js'
 import { statusRoutes } from './routes/status.js'
+import { isDatabaseUnavailable } from './outage.js'
+import { Translator } from './i18n.js'
 import { Portal, STATIC_DIR, VIEWS_DIR, type PortalOptions } from './runtime.js'
 
 export type { PortalOptions } from './runtime.js'
@@ -20,6 +22,9 @@ declare module 'fastify' {
     portal: Portal
   }
 }
+
+/** What a phone is told to wait during a database outage. */
+export const RETRY_AFTER_SECONDS = 30
 
 export async function buildPortal(ctx: AppContext, options: PortalOptions = {}): Promise<FastifyInstance> {
   // Phones on weak links: give up on a stalled request instead of holding it.
@@ -70,6 +75,21 @@ export async function buildPortal(ctx: AppContext, options: PortalOptions = {}):
     if (err.validation || (err.statusCode && err.statusCode < 500)) {
       req.log.info({ url: req.routeOptions.url, reason: err.message }, 'request refused')
       return portal.message(reply, tr, { status: err.statusCode && err.statusCode >= 400 ? err.statusCode : 400, title: 'nas.badTitle', lines: [tr.t('nas.badText')], page: 'bad_request' })
+    }
+    if (isDatabaseUnavailable(err)) {
+      // The database is away (restart, failover, outage): say so, in both
+      // languages whatever the browser asked for, and when to try again.
+      portal.outages.seen(req.log, err)
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+      const vi = new Translator('vi', ctx.config.timeZone)
+      const en = new Translator('en', ctx.config.timeZone)
+      const seconds = { seconds: RETRY_AFTER_SECONDS }
+      return portal.message(reply, vi, {
+        status: 503,
+        title: 'outage.title',
+        lines: [vi.t('outage.text', seconds), `${en.t('outage.title')}. ${en.t('outage.text', seconds)}`],
+        page: 'outage',
+      })
     }
     req.log.error({ err, url: req.routeOptions.url }, 'portal request failed')
     return portal.message(reply, tr, { status: 500, title: 'error.title', lines: [tr.t('error.text')], page: 'error' })

@@ -3,10 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { storeRecords } from '../core/accounting/apply.js'
 import type { Consent, LoginMethod } from '../core/db/generated/client.js'
 import { deviceStanding } from '../core/services/consents.js'
-import { deviceForMac } from '../core/services/devices.js'
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_AFTER_SECONDS } from '../core/services/otp.js'
 import type { Translator } from './i18n.js'
-import { loginStep } from './nas/index.js'
 import type { Portal, Visit } from './runtime.js'
 import { checkCsrfToken } from './signing.js'
 import { isCrossSitePost } from './security.js'
@@ -143,17 +141,54 @@ export async function showOtp(
   )
 }
 
-/** The result page: online, with the time allowed, where to go on, and the status page. */
+/**
+ * Why this browser may see its device's status: the NAS said so in a signed
+ * redirect (CoovaChilli's res=success with md), or it carries the ticket of
+ * its own login form (`l`).
+ */
+export type LoginProof = { kind: 'nas-signed' } | { kind: 'ticket'; token: unknown } | { kind: 'none' }
+
+/**
+ * The status pass, only once the login is proved: the NAS signed it, or the
+ * ticket's credential was accepted by RADIUS from this device (usedAt), its
+ * voucher was bound to this device by RADIUS, or (a NAS without RADIUS) the
+ * portal recorded the session. Reads only: a GET makes no rows.
+ */
+async function statusPass(portal: Portal, visit: Visit, proof: LoginProof): Promise<string | undefined> {
+  if (proof.kind === 'none') return undefined
+  const db = portal.ctx.db.prisma
+  const device = await db.device.findUnique({ where: { mac: visit.context.clientMac }, select: { id: true } })
+  if (!device) return undefined
+  const sign = () => portal.signStatus({ deviceId: device.id, siteId: visit.site.id, nas: visit.nas, context: visit.context })
+  if (proof.kind === 'nas-signed') return sign()
+  const ticket = portal.verifyTicket(proof.token)
+  if (!ticket || ticket.d !== device.id || ticket.n !== visit.nas.id) return undefined
+  const sessionId = portal.adapter(visit).adapter.portalSessionId(visit.context.login)
+  if (sessionId) {
+    const recorded = await db.session.count({ where: { nasId: visit.nas.id, acctSessionId: sessionId, deviceId: device.id } })
+    return recorded > 0 ? sign() : undefined
+  }
+  if (ticket.u !== undefined) {
+    const used = await db.credential.count({ where: { username: ticket.u, deviceId: device.id, nasId: visit.nas.id, usedAt: { not: null } } })
+    return used > 0 ? sign() : undefined
+  }
+  if (ticket.v !== undefined) {
+    const bound = await db.voucherDevice.count({ where: { voucherId: ticket.v, deviceId: device.id } })
+    return bound > 0 ? sign() : undefined
+  }
+  return undefined
+}
+
+/** The result page: online, with the time allowed, where to go on, and the status page once the login is proved. */
 export async function showSuccess(
   portal: Portal,
   req: FastifyRequest,
   reply: FastifyReply,
   visit: Visit,
   tr: Translator,
-  input: { timeLeft?: number; already?: boolean },
+  input: { timeLeft?: number; already?: boolean; proof: LoginProof },
 ) {
-  const device = await deviceForMac(portal.ctx.db.prisma, visit.context.clientMac)
-  const status = portal.signStatus({ deviceId: device.id, siteId: visit.site.id, nas: visit.nas, context: visit.context })
+  const status = await statusPass(portal, visit, input.proof)
   const seconds = input.timeLeft ?? (visit.site.policy ? visit.site.policy.sessionMinutes * 60 : undefined)
   const target = portal.continueTarget(visit, tr)
   const heading = tr.t(input.already ? 'already.title' : 'success.title')
@@ -169,7 +204,7 @@ export async function showSuccess(
     continueUrl: target.url,
     continueLabel: target.label,
     originalText: target.text,
-    statusUrl: portal.url('/status', { s: status, lang: tr.lang }),
+    statusUrl: status ? portal.url('/status', { s: status, lang: tr.lang }) : undefined,
     links: portal.links(visit.site, tr),
   })
 }
@@ -228,9 +263,13 @@ export async function handToNas(
   tr: Translator,
   input: { method: LoginMethod; username: string; password: string; consent: Consent; voucherId?: number },
 ) {
-  const returnUrl = `${portal.publicUrl}${portal.url('/done', { c: visit.token, lang: tr.lang })}`
-  const step = loginStep(visit.context, { username: input.username, password: input.password }, portal.uamSecret(visit.nas), returnUrl, tr.lang)
-  if (visit.context.vendor === 'opennds') await recordOpenNdsSession(portal, visit, input)
+  const device = await portal.ctx.db.prisma.device.findUnique({ where: { id: input.consent.deviceId }, select: { id: true } })
+  const ticket = portal.signTicket({ d: device?.id ?? input.consent.deviceId, n: visit.nas.id, ...(input.voucherId !== undefined ? { v: input.voucherId } : { u: input.username }) })
+  const returnUrl = `${portal.publicUrl}${portal.url('/done', { c: visit.token, l: ticket, lang: tr.lang })}`
+  const { adapter, trust } = portal.adapter(visit)
+  const step = adapter.loginStep(visit.context, { username: input.username, password: input.password }, trust, returnUrl, tr.lang)
+  const sessionId = adapter.portalSessionId(visit.context.login)
+  if (sessionId) await recordPortalSession(portal, visit, sessionId, input)
   portal.metrics.logins.inc({ method: input.method, vendor: visit.context.vendor })
   req.log.info({ nasId: visit.nas.id, siteId: visit.site.id, method: input.method, consentId: input.consent.id }, 'login handed to the NAS')
   if (step.kind === 'redirect') {
@@ -251,8 +290,7 @@ export async function handToNas(
   )
 }
 
-async function recordOpenNdsSession(portal: Portal, visit: Visit, input: { method: LoginMethod; consent: Consent; voucherId?: number }) {
-  if (visit.context.login.vendor !== 'opennds') return
+async function recordPortalSession(portal: Portal, visit: Visit, acctSessionId: string, input: { method: LoginMethod; consent: Consent; voucherId?: number }) {
   const seconds = (visit.site.policy?.sessionMinutes ?? 30) * 60
   const device = await portal.ctx.db.prisma.device.findUnique({ where: { id: input.consent.deviceId }, select: { mac: true } })
   // Stored as RADIUS stores an Accounting Start, so that openNDS sites count
@@ -261,9 +299,9 @@ async function recordOpenNdsSession(portal: Portal, visit: Visit, input: { metho
     {
       nasId: visit.nas.id,
       siteId: visit.site.id,
-      acctSessionId: `nds-${visit.context.login.hid.slice(0, 48)}`,
+      acctSessionId,
       status: 'start',
-      username: `opennds:${input.method}`,
+      username: `${visit.nas.vendor}:${input.method}`,
       mac: device?.mac ?? null,
       framedIp: visit.context.clientIp ?? null,
       calledStation: visit.context.apMac ?? null,

@@ -13,9 +13,10 @@ import { currentTerms } from '../core/services/terms.js'
 import type { SmsConfig } from '../core/config.js'
 import { pickLang, Translator, type Lang, type MessageKey } from './i18n.js'
 import { portalMetrics, type PortalMetrics } from './metrics.js'
-import { NasDirectory, nasOrigins, parseRedirect, type PortalContext } from './nas/index.js'
-import { verifyCoovaChecksum } from './nas/coovachilli.js'
-import { first } from './nas/types.js'
+import { adapterFor, adapterOf, NasDirectory, readRedirect, type NasAdapter, type NasTrust, type PortalContext } from './nas/index.js'
+import { first, type NasFinder } from './nas/types.js'
+import { OutageLog } from './outage.js'
+import { VoucherGate } from './voucher-gate.js'
 import { SlidingWindows } from './rate-limit.js'
 import { followableUrl, setPageHeaders, type PagePolicy } from './security.js'
 import { csrfToken, newFormKey, nowSeconds, Signer } from './signing.js'
@@ -68,8 +69,25 @@ export interface StatusClaims {
   x: PortalContext['login']
 }
 
+/**
+ * What /done needs to issue a status pass: made for the browser that posted
+ * the login form, carried in the URL the NAS sends it back to.
+ */
+export interface LoginTicket {
+  iat: number
+  /** Device and AccessPoint ids. */
+  d: number
+  n: number
+  /** The one-time credential's username, or the voucher id, handed to the NAS. */
+  u?: string
+  v?: number
+}
+
+/** How long after the login form a ticket still gets a status pass. */
+export const TICKET_MAX_AGE_SECONDS = 3600
+
 export type VisitResult =
-  | { kind: 'visit'; visit: Visit }
+  | { kind: 'visit'; visit: Visit; /** A fresh redirect the NAS signed (its state can be believed). */ signed?: boolean }
   | { kind: 'none' }
   | { kind: 'bad'; problem: string }
   | { kind: 'unknown-nas'; name: string }
@@ -111,6 +129,8 @@ export class Portal {
   readonly sms: SmsGateway
   readonly metrics: PortalMetrics
   readonly windows = new SlidingWindows()
+  readonly outages = new OutageLog()
+  readonly vouchers: VoucherGate
   readonly otpLimits: OtpLimits
   /** PORTAL_PUBLIC_URL; with port 0 (tests), the address the portal got. */
   publicUrl: string
@@ -126,6 +146,7 @@ export class Portal {
     this.ctx = ctx
     this.signer = new Signer(ctx.secrets)
     this.nas = new NasDirectory(ctx.db.prisma)
+    this.vouchers = new VoucherGate(ctx)
     this.sms = options.sms ?? createSmsGateway(options.smsConfig ?? ctx.config.sms, ctx.log)
     this.metrics = portalMetrics(ctx.metrics)
     this.otpLimits = options.otpLimits ?? DEFAULT_OTP_LIMITS
@@ -180,48 +201,74 @@ export class Portal {
     if (!claims) return undefined
     const nas = await this.nas.byId(claims.n)
     const site = nas ? await this.site(nas.siteId) : null
-    if (!nas || !site) return 'gone'
+    // A NAS re-registered as another vendor since: its old contexts mean nothing.
+    if (!nas || !site || nas.disabledAt || nas.vendor !== claims.x.vendor) return 'gone'
     return { context: { ...claims.x, state: 'notyet' }, token: token as string, nas, site }
   }
 
   /** A visit from a NAS redirect (or from `c`, when the page links to itself). */
   async visitFromRequest(req: FastifyRequest): Promise<VisitResult> {
     const query = req.query as Record<string, unknown>
-    const parsed = parseRedirect(query)
-    if (!parsed) {
-      const c = first(query.c)
-      if (c === undefined) return { kind: 'none' }
-      const v = await this.visitFromToken(c)
-      if (v === 'gone') return { kind: 'bad', problem: 'the NAS of this page is no longer registered' }
-      return v ? { kind: 'visit', visit: v } : { kind: 'expired' }
-    }
-    if (!parsed.ok) return { kind: 'bad', problem: parsed.problem }
-    const context = parsed.context
-    const nas = await this.nas.find(context.nasName, req.ip)
-    if (!nas) return { kind: 'unknown-nas', name: context.nasName ?? req.ip }
-    const secret = this.uamSecret(nas)
-    if (context.vendor === 'coovachilli' && secret) {
-      const raw = req.raw.url ?? ''
-      const host = req.headers.host ?? ''
-      const candidates = [this.publicUrl, `http://${host}`, `https://${host}`, `${req.protocol}://${host}`]
-      if (!verifyCoovaChecksum(raw, [...new Set(candidates)], secret)) {
-        return { kind: 'bad', problem: 'the md checksum does not match the UAM secret of this NAS' }
+    const host = req.headers.host ?? ''
+    const result = await readRedirect(
+      {
+        query,
+        rawUrl: req.raw.url ?? '',
+        portalPrefixes: [...new Set([this.publicUrl, `http://${host}`, `https://${host}`, `${req.protocol}://${host}`])],
+        sourceIp: req.ip,
+      },
+      this.finder,
+    )
+    switch (result.kind) {
+      case 'none': {
+        const c = first(query.c)
+        if (c === undefined) return { kind: 'none' }
+        const v = await this.visitFromToken(c)
+        if (v === 'gone') return { kind: 'bad', problem: 'the NAS of this page is no longer registered' }
+        return v ? { kind: 'visit', visit: v } : { kind: 'expired' }
+      }
+      case 'bad':
+      case 'unknown-nas':
+        return result
+      case 'ok': {
+        const { nas } = result.trust
+        const site = await this.site(nas.siteId)
+        if (!site) return { kind: 'unknown-nas', name: nas.name }
+        const signed = adapterFor(nas.vendor)!.signsState(result.trust)
+        return { kind: 'visit', signed, visit: { context: result.context, token: this.signContext(result.context, nas), nas, site } }
       }
     }
-    if (context.vendor === 'opennds' && !secret) {
-      return { kind: 'bad', problem: `openNDS NAS "${nas.name}" has no FAS key (register it as its UAM secret)` }
-    }
-    const site = await this.site(nas.siteId)
-    if (!site) return { kind: 'unknown-nas', name: nas.name }
-    return { kind: 'visit', visit: { context, token: this.signContext(context, nas), nas, site } }
+  }
+
+  /** What an adapter may look up: registered NAS, and their decrypted secrets. */
+  readonly finder: NasFinder = {
+    byName: (name) => this.nas.find(name, undefined),
+    byAddress: (ip) => this.nas.find(undefined, ip),
+    ofVendor: (vendor) => this.nas.ofVendor(vendor),
+    secret: (nas) => this.uamSecret(nas),
   }
 
   uamSecret(nas: AccessPoint): string | undefined {
     return nas.uamSecretEnc ? this.ctx.secrets.decrypt(nas.uamSecretEnc) : undefined
   }
 
+  /** The adapter of a visit's registered NAS, and what it is trusted with. */
+  adapter(visit: Pick<Visit, 'nas'>): { adapter: NasAdapter; trust: NasTrust } {
+    const adapter = adapterFor(visit.nas.vendor)
+    if (!adapter) throw new Error(`NAS "${visit.nas.name}" (${visit.nas.vendor}) has no portal adapter`)
+    return { adapter, trust: { nas: visit.nas, secret: this.uamSecret(visit.nas) } }
+  }
+
   signStatus(input: { deviceId: number; siteId: number; nas: AccessPoint; context: PortalContext }): string {
     return this.signer.sign('status', { iat: nowSeconds(), d: input.deviceId, s: input.siteId, n: input.nas.id, x: input.context.login } satisfies StatusClaims)
+  }
+
+  signTicket(ticket: Omit<LoginTicket, 'iat'>): string {
+    return this.signer.sign('login-ticket', { iat: nowSeconds(), ...ticket } satisfies LoginTicket)
+  }
+
+  verifyTicket(token: unknown): LoginTicket | undefined {
+    return this.signer.verify<LoginTicket>('login-ticket', token, TICKET_MAX_AGE_SECONDS)
   }
 
   verifyStatus(token: unknown): StatusClaims | undefined {
@@ -311,7 +358,7 @@ export class Portal {
   }
 
   formOrigins(visit: Visit): string[] {
-    return nasOrigins(visit.context.login)
+    return adapterOf(visit.context.login).origins(visit.context.login)
   }
 
   url(pathname: string, params: Record<string, string | undefined>): string {

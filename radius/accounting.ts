@@ -2,7 +2,9 @@
 // answer only once it is committed.
 import type { AccountingRecord, AcctStatus } from '../core/accounting/record.js'
 import type { AuthCache } from '../core/auth/cache.js'
+import { effectivePolicy } from '../core/auth/policy.js'
 import { classifyUser } from '../core/auth/steps.js'
+import { DatabaseTimeoutError, isDatabaseUnavailable } from '../core/db/availability.js'
 import type { Logger } from '../core/logger.js'
 import { canonicalMac } from '../core/mac.js'
 import { AcceptLog } from './accepts.js'
@@ -20,8 +22,18 @@ export interface AccountingDeps {
   log: Logger
   /** Acct-Interim-Interval this NAS's sessions were given (the site policy's). */
   interimFor(nas: NasClient): Promise<number>
+  /** How long the lookups a record needs may wait for the database (a hung one must not hold the acknowledgement). */
+  lookupTimeoutMs?: number
   /** The clock, in ms (tests set it: statistics are checked at known times). */
   now?: () => number
+}
+
+function bounded<T>(work: Promise<T>, ms: number | undefined, what: string): Promise<T> {
+  if (!ms) return work
+  let timer: NodeJS.Timeout
+  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DatabaseTimeoutError(what, ms)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  )
 }
 
 const STATUS: Record<number, AcctStatus | 'on' | 'off'> = { 1: 'start', 2: 'stop', 3: 'interim', 7: 'on', 8: 'off' }
@@ -63,7 +75,12 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const ack = () => ({ reply: encodeResponse(p, Code.AccountingResponse, [], nas.secret) })
 
   if (status === 'on' || status === 'off') {
-    const closed = await deps.writer.closeNasSessions(nas.id, eventTime)
+    let closed: number
+    try {
+      closed = await deps.writer.closeNasSessions(nas.id, eventTime)
+    } catch {
+      return { drop: 'store_failed' }
+    }
     deps.metrics.accounting.inc({ status: status === 'on' ? 'accounting_on' : 'accounting_off' })
     deps.log.info({ nas: nas.name, closed, status }, 'NAS restarted: its open sessions are closed')
     return ack()
@@ -80,7 +97,17 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const mac = calling ? (canonicalMac(calling) ?? null) : null
   const sessionTime = getAttr(p, 'Acct-Session-Time')
   const cause = getAttr(p, 'Acct-Terminate-Cause')
-  const from = await origin(deps, nas, username, mac, now)
+  // While the database is away the record is still taken (and spooled): the
+  // voucher it belongs to is looked up again when it is replayed.
+  const from = await bounded(origin(deps, nas, username, mac, now), deps.lookupTimeoutMs, 'voucher lookup').catch((err: unknown) => {
+    if (!isDatabaseUnavailable(err)) throw err
+    const user = classifyUser(username)
+    return { authorized: false, method: user.kind === 'voucher' ? ('voucher' as const) : user.kind === 'mac' ? ('mac' as const) : null, voucherId: null }
+  })
+  const interimSeconds = await bounded(Promise.resolve(deps.interimFor(nas)), deps.lookupTimeoutMs, 'policy lookup').catch((err: unknown) => {
+    if (!isDatabaseUnavailable(err)) throw err
+    return effectivePolicy(null).interimSeconds
+  })
   const record: AccountingRecord = {
     nasId: nas.id,
     siteId: nas.siteId,
@@ -97,7 +124,7 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
     inputOctets: octets(p, 'Acct-Input-Octets', 'Acct-Input-Gigawords'),
     outputOctets: octets(p, 'Acct-Output-Octets', 'Acct-Output-Gigawords'),
     terminateCause: typeof cause === 'number' ? (valueName('Acct-Terminate-Cause', cause) ?? String(cause)) : null,
-    interimSeconds: await deps.interimFor(nas),
+    interimSeconds,
     authorized: from.authorized,
     method: from.method,
     voucherId: from.voucherId,

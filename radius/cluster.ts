@@ -71,6 +71,8 @@ export async function startRadiusCluster(ctx: AppContext, count: number): Promis
             break
         }
       })
+      // A message to a worker that has just gone fails here, not in the whole primary.
+      w.on('error', (err) => log.warn({ err, worker: index }, 'RADIUS worker channel error'))
       w.on('exit', (code, signal) => {
         clearTimeout(timer)
         if (closing || workers.get(index) !== w) return
@@ -149,7 +151,8 @@ export async function startRadiusCluster(ctx: AppContext, count: number): Promis
 /** The body of a worker process (`citywifi radius-worker`, started by the primary only). */
 export async function runRadiusWorker(): Promise<void> {
   const index = Number(process.env[WORKER_ENV] ?? 0)
-  const reply = (msg: FromWorker) => process.send?.(msg)
+  // The callback keeps a closed channel (the primary gone) from becoming an unhandled 'error'.
+  const reply = (msg: FromWorker) => process.send?.(msg, undefined, undefined, () => {})
   // The primary decides when to stop: a Ctrl-C reaches every process of the group.
   process.on('SIGINT', () => {})
   process.on('SIGTERM', () => {})
@@ -160,7 +163,7 @@ export async function runRadiusWorker(): Promise<void> {
   try {
     // A client of the database: on the embedded one, through the primary's socket.
     ctx = await createContext(config, log, { role: 'client', poolSize: 4 })
-    service = await startRadiusProcess(ctx, {}, { leader: index === 0, onAccept: (entries) => reply({ type: 'accepts', entries }) })
+    service = await startRadiusProcess(ctx, {}, { leader: index === 0, index, onAccept: (entries) => reply({ type: 'accepts', entries }) })
   } catch (err) {
     reply({ type: 'failed', message: (err as Error).message })
     process.exit(1)

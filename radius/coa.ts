@@ -5,7 +5,7 @@
 import dgram from 'node:dgram'
 import { isIP } from 'node:net'
 import type { PrismaClient } from '../core/db/generated/client.js'
-import type { Logger } from '../core/logger.js'
+import { FailureLog, type Logger } from '../core/logger.js'
 import { coaBus, type CoaChanges } from '../core/services/coa.js'
 import type { NasRegistry } from './clients.js'
 import { attr, Code, decodePacket, encodeRequest, getAttr, valueName, verifyResponse, type RawAttribute } from './codec/index.js'
@@ -118,6 +118,8 @@ export class CoaWorker {
   #busy: Promise<void> | undefined
   #again = false
   readonly #onRequest = () => this.poke()
+  // Every 2 s while the database is away: one line a minute, not thirty.
+  readonly #failures: FailureLog
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -126,7 +128,9 @@ export class CoaWorker {
     private readonly metrics: RadiusMetrics,
     private readonly log: Logger,
     private readonly pollMs = 2000,
-  ) {}
+  ) {
+    this.#failures = new FailureLog(log)
+  }
 
   start() {
     coaBus.on('request', this.#onRequest)
@@ -142,7 +146,10 @@ export class CoaWorker {
       return
     }
     this.#busy = this.#round()
-      .catch((err) => this.log.error({ err }, 'CoA round failed'))
+      .then(
+        () => this.#failures.recovered('coa-round'),
+        (err) => this.#failures.failed('coa-round', 'CoA round failed', err),
+      )
       .finally(() => {
         this.#busy = undefined
         if (this.#again) {
@@ -198,6 +205,7 @@ export class CoaWorker {
   }
 
   async stop(): Promise<void> {
+    this.#failures.stop()
     coaBus.off('request', this.#onRequest)
     clearInterval(this.#timer)
     await this.#busy

@@ -13,6 +13,7 @@ export type DropReason =
   | 'bad_request'
   | 'duplicate_in_progress'
   | 'store_failed'
+  | 'database_unavailable'
   | 'internal_error'
 
 /**
@@ -61,6 +62,13 @@ export interface RadiusMetrics {
   nasClients: Gauge<string>
   nasLastSeen: Gauge<'nas'>
   openSessions: Gauge<string>
+  spoolBytes: Gauge<string>
+  spoolRecords: Gauge<string>
+  spoolMaxBytes: Gauge<string>
+  spooled: Counter<string>
+  spoolReplayed: Counter<string>
+  spoolRefused: Counter<string>
+  outageCacheDecisions: Counter<string>
 }
 
 export function radiusMetrics(registry: Registry): RadiusMetrics {
@@ -122,5 +130,17 @@ export function radiusMetrics(registry: Registry): RadiusMetrics {
       aggregator: 'max',
     }),
     openSessions: new Gauge({ name: 'citywifi_radius_open_sessions', help: 'Accounting sessions not yet stopped', registers: [registry], aggregator: 'max' }),
+    // The accounting spool (spool.ts): each worker has its own, so these add up.
+    spoolBytes: new Gauge({ name: 'citywifi_radius_accounting_spool_bytes', help: 'Bytes of accounting in the local spool, waiting for the database', registers: [registry] }),
+    spoolRecords: new Gauge({ name: 'citywifi_radius_accounting_spool_records', help: 'Accounting records in the local spool, waiting for the database', registers: [registry] }),
+    spoolMaxBytes: new Gauge({ name: 'citywifi_radius_accounting_spool_max_bytes', help: 'Size at which the spool refuses accounting (ACCOUNTING_SPOOL_MAX_MB)', registers: [registry] }),
+    spooled: new Counter({ name: 'citywifi_radius_accounting_spooled_total', help: 'Accounting records acknowledged from the local spool', registers: [registry] }),
+    spoolReplayed: new Counter({ name: 'citywifi_radius_accounting_spool_replayed_total', help: 'Spooled accounting records stored in the database', registers: [registry] }),
+    spoolRefused: new Counter({ name: 'citywifi_radius_accounting_spool_refused_total', help: 'Accounting records not acknowledged because the spool was full', registers: [registry] }),
+    outageCacheDecisions: new Counter({
+      name: 'citywifi_radius_outage_cache_decisions_total',
+      help: 'Access-Requests decided from cache entries the database could not refresh',
+      registers: [registry],
+    }),
   }
 }

@@ -3,13 +3,16 @@
 // stopped together. With RADIUS_WORKERS above 1 this runs in each worker
 // process of cluster.ts, which share the two sockets.
 import cluster from 'node:cluster'
+import path from 'node:path'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
 import { closeStaleSessions, markNasSeen, openSessionCount } from '../core/accounting/maintenance.js'
 import { foldStats } from '../core/stats/fold.js'
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
-import { serviceLogger } from '../core/logger.js'
+import { isDatabaseUnavailable } from '../core/db/availability.js'
+import { JobLeases } from '../core/db/lease.js'
+import { FailureLog, serviceLogger } from '../core/logger.js'
 import { changeBus, changesSince, latestChangeId } from '../core/services/changes.js'
 import { AcceptLog } from './accepts.js'
 import { handleAccessRequest } from './access.js'
@@ -21,6 +24,7 @@ import { CoaClient, CoaWorker } from './coa.js'
 import { radiusMetrics } from './metrics.js'
 import { QuotaWatch } from './quota-watch.js'
 import { bindUdp, RadiusServer } from './server.js'
+import { AccountingSpool } from './spool.js'
 import { handleStatusServer } from './status.js'
 
 const PURGE_INTERVAL_MS = 3_600_000
@@ -39,6 +43,8 @@ export interface WorkerRole {
   leader: boolean
   /** Logins this worker accepted, for the other workers' accounting (AcceptLog). */
   onAccept(entries: AcceptedEntry[]): void
+  /** Which worker: each has an accounting spool of its own. */
+  index?: number
 }
 
 export type AcceptedEntry = [key: string, method: string, voucherId: number | null, deviceId: number | null, at: number]
@@ -51,17 +57,23 @@ export async function startRadius(base: AppContext, options: RadiusOptions = {})
   return startRadiusProcess(base, options)
 }
 
-export async function startRadiusProcess(base: AppContext, options: RadiusOptions = {}, role?: WorkerRole): Promise<RunningService & { accepts: AcceptLog }> {
+export async function startRadiusProcess(base: AppContext, options: RadiusOptions = {}, role?: WorkerRole): Promise<RunningService & { accepts: AcceptLog; leases: JobLeases }> {
   const log = serviceLogger(base.log, 'radius')
   const { prisma, pool } = base.db
   const metrics = radiusMetrics(base.metrics)
   const registry = new NasRegistry(prisma, base.secrets)
   metrics.nasClients.set(await registry.load())
-  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone))
+  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone), {
+    onOutageDecision: () => metrics.outageCacheDecisions.inc(),
+  })
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)
   const seen = new Map<number, Date>()
 
+  // During an outage every packet fails the same way: one line per kind a minute, and one when it is over.
+  const failures = new FailureLog(log)
+  const { accountingSpool } = base.config
+  const spool = AccountingSpool.open(role ? path.join(accountingSpool.dir, `worker-${role.index ?? 0}`) : accountingSpool.dir, accountingSpool.maxBytes)
   const quotas = new QuotaWatch(prisma, cache, log)
   const writer = new AccountingWriter(
     pool,
@@ -69,24 +81,50 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     metrics,
     log,
     (changes, records) => {
-      // What accounting changed is no longer what the auth cache knows.
+      // What accounting changed is read again at the next login; until then
+      // the old entry stays, to decide logins if the database goes away.
       for (const r of records) {
-        if (r.mac) cache.forgetDevice(r.mac)
-        if (r.voucherId !== null) cache.forgetVoucher(r.voucherId)
+        if (r.mac) cache.refreshDevice(r.mac)
+        if (r.voucherId !== null) cache.refreshVoucher(r.voucherId)
       }
       quotas.committed(changes)
     },
     // PostgreSQL overlaps one transaction's WAL flush with the next; PGlite is one session.
     base.db.kind === 'postgres' ? 2 : 1,
+    { spool, spoolAfterMs: accountingSpool.afterMs, failures },
   )
+  // What the cache could not decide while the database is away gets no reply,
+  // so that the NAS asks its other RADIUS server (or the user tries again).
+  const undecided = (err: unknown): { drop: 'database_unavailable' } => {
+    if (!isDatabaseUnavailable(err)) throw err
+    failures.failed('auth-database', 'Access-Requests the cache cannot decide get no reply: the database does not answer', err)
+    return { drop: 'database_unavailable' }
+  }
+  const answeredFromDatabase = <T>(outcome: T): T => {
+    if (failures.failing('auth-database')) failures.recovered('auth-database', 'the database answers again')
+    return outcome
+  }
   const clock = options.now ? () => options.now!().getTime() : undefined
   const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
 
   const server = new RadiusServer(
     registry,
     {
-      access: (p, nas) => handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log }),
-      accounting: (p, nas, source) => handleAccountingRequest(p, nas, source, { writer, accepts, cache, metrics, log, interimFor, now: clock }),
+      access: (p, nas) => {
+        const outcome = handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log })
+        return outcome instanceof Promise ? outcome.then(answeredFromDatabase, undecided) : outcome
+      },
+      accounting: (p, nas, source) =>
+        handleAccountingRequest(p, nas, source, {
+          writer,
+          accepts,
+          cache,
+          metrics,
+          log,
+          interimFor,
+          lookupTimeoutMs: accountingSpool.afterMs,
+          now: clock,
+        }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),
     },
@@ -127,8 +165,10 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       if (c.kind === 'nas' || c.kind === 'all') metrics.nasClients.set(await registry.load())
     }
   }
-  // Once an hour is enough for rows kept a day or two; the first run comes with the first jobs.
-  let lastPurge = 0
+  // What must run once per period across copies on one database (and across
+  // a cluster's workers, though only the first worker asks) takes a lease.
+  const leases = new JobLeases(pool)
+  const jobIntervalMs = options.jobIntervalMs ?? 10_000
   const jobs = async () => {
     const now = options.now?.() ?? new Date()
     const flushSeen = new Map(seen)
@@ -142,14 +182,16 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     // Every copy tries; one folds at a time (an advisory lock), the others go on.
     await foldStats(pool, base.config.timeZone, now)
     if (!leader) return
-    const stale = await closeStaleSessions(prisma, now)
-    if (stale) log.info({ sessions: stale }, 'closed stale sessions')
+    await leases.runOnce('stale-sessions', jobIntervalMs, async () => {
+      const stale = await closeStaleSessions(prisma, now)
+      if (stale) log.info({ sessions: stale }, 'closed stale sessions')
+    })
     metrics.openSessions.set(await openSessionCount(prisma))
-    if (now.getTime() - lastPurge >= PURGE_INTERVAL_MS) {
-      lastPurge = now.getTime()
+    // Once an hour is enough for rows kept a day or two.
+    await leases.runOnce('working-data-purge', PURGE_INTERVAL_MS, async () => {
       const purged = await purgeWorkingData(prisma, now)
       if (Object.values(purged).some((n) => n > 0)) log.info({ purged }, 'deleted working data past its use')
-    }
+    })
   }
   const every = (ms: number, what: string, fn: () => Promise<void>) => {
     let running = false
@@ -157,13 +199,16 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       if (running) return
       running = true
       fn()
-        .catch((err) => log.warn({ err }, `${what} failed`))
+        .then(
+          () => failures.recovered(`job:${what}`),
+          (err) => failures.failed(`job:${what}`, `${what} failed`, err),
+        )
         .finally(() => (running = false))
     }, ms)
     t.unref()
     return t
   }
-  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(options.jobIntervalMs ?? 10_000, 'periodic jobs', jobs)]
+  const timers = [every(options.changePollMs ?? 2000, 'following changes', followChanges), every(jobIntervalMs, 'periodic jobs', jobs)]
   // A change committed in this process (the admin app beside RADIUS) is read at once.
   let following: Promise<void> | undefined
   let followAgain = false
@@ -189,6 +234,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   return {
     name: 'radius',
     accepts,
+    leases,
     addresses: [`udp://${listenHost}:${port(auth)} (auth)`, `udp://${listenHost}:${port(acct)} (accounting)`],
     async close() {
       changeBus.off('changed', onChanged)
@@ -196,13 +242,14 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       for (const t of timers) clearInterval(t)
       clearInterval(shareAccepts)
       await server.close()
-      await writer.drain()
+      await writer.close()
       await quotas.drain()
       await coa?.stop()
       coaClient.close()
       await Promise.all([auth, acct].map((s) => new Promise<void>((r) => s.close(() => r()))))
       // Last statistics and last-seen times, before the database closes.
       await jobs().catch((err) => log.warn({ err }, 'final jobs failed'))
+      failures.stop()
     },
   }
 }

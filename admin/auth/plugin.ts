@@ -17,7 +17,7 @@ export const API_PREFIX = '/api/v1/'
 
 /** Routes registered by plugins that cannot carry our config: public by their path. */
 const PUBLIC_PREFIXES = ['/api/v1/docs', '/static/']
-const PUBLIC_PATHS = ['/healthz', '/metrics']
+const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics']
 
 export interface Staff {
   kind: 'session' | 'token'

@@ -33,7 +33,8 @@ export const ERRORS_VI: Record<string, string> = {
   'nas.secretShort': 'Khoá có {n} ký tự: cần ít nhất {min}.',
   'nas.secretLong': 'Khoá dài quá 128 ký tự.',
   'nas.secretChars': 'Khoá chỉ gồm ký tự ASCII in được, không dấu cách.',
-  'nas.uamSecret': 'Khoá UAM gồm 1 đến 128 ký tự in được, không dấu cách.',
+  'nas.uamSecret': 'Khoá UAM / khoá FAS gồm 16 đến 128 ký tự in được, không dấu cách, và không phải khoá mẫu của openNDS.',
+  'nas.loginHosts': 'Mỗi địa chỉ đăng nhập là một tên máy hoặc máy:cổng (tối đa 16).',
   'nas.coaPort': 'Cổng phải từ 1 đến 65535.',
   'nas.language': 'Ngôn ngữ là vi hoặc en.',
   'nas.site': 'Không có điểm phát này.',
@@ -57,6 +58,8 @@ export const ERRORS_VI: Record<string, string> = {
 
   'session.mac': 'Không phải địa chỉ MAC.',
   'session.phone': 'Không phải số di động Việt Nam.',
+  'privacy.what': 'Nhập địa chỉ MAC hoặc số điện thoại.',
+  'privacy.online': 'Thiết bị đang truy cập: hãy ngắt kết nối trước rồi xoá khi phiên đã kết thúc.',
   'session.date': 'Ngày không hợp lệ.',
   'session.site': 'Không có điểm phát này.',
   'session.nas': 'Không có thiết bị này.',

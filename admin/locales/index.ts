@@ -4,13 +4,14 @@
 // Service errors carry a key: errors-vi.ts says them in Vietnamese, English
 // uses the service's own message.
 import type { Lang } from '../../core/i18n.js'
+import { statsEn, statsVi, type StatsMessages } from '../stats/words.js'
 import { en } from './en.js'
-import { vi, type Messages } from './vi.js'
+import { vi, type Messages as CommonMessages } from './vi.js'
 
-export type { Messages }
+export type Messages = CommonMessages & StatsMessages
 export type MessageKey = keyof Messages
 
 export const CATALOGUE: Record<Lang, Messages> = {
-  vi: { ...vi },
-  en: { ...en },
+  vi: { ...vi, ...statsVi },
+  en: { ...en, ...statsEn },
 }

@@ -103,7 +103,9 @@ const DEVICE_IDS = `
 WITH input AS (SELECT DISTINCT mac FROM json_to_recordset($1::json) AS t(mac text) ORDER BY mac),
 ins AS (INSERT INTO "Device" (mac, "firstSeenAt", "lastSeenAt") SELECT mac, now(), now() FROM input
         ON CONFLICT (mac) DO NOTHING RETURNING id, mac)
-SELECT id, mac FROM ins UNION ALL SELECT d.id, d.mac FROM "Device" d JOIN input i ON i.mac = d.mac`
+SELECT id, mac FROM ins UNION ALL
+-- LATERAL … LIMIT 1: one index probe per MAC (a plain join hashes the whole Device table).
+SELECT d.id, d.mac FROM input i CROSS JOIN LATERAL (SELECT id, mac FROM "Device" d WHERE d.mac = i.mac LIMIT 1) d`
 
 // The counters before this batch, read with row locks: under READ COMMITTED a
 // locking read returns the latest committed version, so a second transaction
@@ -313,3 +315,6 @@ export async function storeRecords(pool: pg.Pool, timeZone: string, records: Acc
     client.release()
   }
 }
+
+/** The batch statements whose plans test/bench/explain-auth.ts checks at millions of sessions. */
+export const ACCOUNTING_SQL = { DEVICE_IDS, LOCK_PREVIOUS, UPSERT_SESSIONS }

@@ -46,7 +46,7 @@ function next<T, R>(v: Maybe<T>, f: (value: T) => Maybe<R>): Maybe<R> {
 
 function authorizeVoucher(req: AuthRequest, data: AuthCache, code: string): Maybe<Decision> {
   const siteId = req.nas.siteId
-  return next(data.voucher(code, req.now.getTime()), (v) => {
+  return next(data.voucher(code, req.now.getTime(), req.mac), (v) => {
     if (!v) return reject('unknown_user', siteId)
     const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
     if (why) return reject(why, siteId)
@@ -75,18 +75,21 @@ function authorizeVoucher(req: AuthRequest, data: AuthCache, code: string): Mayb
 
 async function authorizeCredential(req: AuthRequest, data: AuthCache, username: string): Promise<Decision> {
   const siteId = req.nas.siteId
-  const c = await data.credential(username)
-  if (!c) return reject('unknown_user', siteId)
+  // The credential and its device's usage come in one read.
+  const read = await data.credential(username, req.now)
+  if (!read) return reject('unknown_user', siteId)
+  const c = read.credential
   const why = checkPassword(req.proof, [c.password]) ?? checkCredential(c, { mac: req.mac, nasId: req.nas.id, siteId, now: req.now })
   if (why) return reject(why, siteId)
   const policy = await data.policyForSite(siteId)
   // Bound to one device: a device is in one place at a time, so its own
   // older session (left open by the access point it roamed from) does not block it.
-  const device = await data.device(c.deviceMac, req.now)
-  const left = remaining(policy, device.usage)
+  const left = remaining(policy, read.device.usage)
   const quota = checkQuota(left)
   if (quota) return reject(quota, siteId)
-  if (!c.usedAt) await data.store.markCredentialUsed(c.id, req.now)
+  // Durable before the Accept: a credential is good for one login (and its
+  // repeats within CREDENTIAL_REUSE_SECONDS), on every copy, after a crash too.
+  if (!c.usedAt) await data.markCredentialUsed(c.id, req.now)
   return { accept: true, grant: buildGrant(policy, left), method: c.method, siteId, deviceId: c.deviceId, voucherId: c.voucherId, credentialId: c.id }
 }
 
@@ -98,8 +101,8 @@ async function authorizeMac(req: AuthRequest, data: AuthCache, mac: string): Pro
   if (req.mac && req.mac !== mac) return reject('wrong_device', siteId)
   let device = await data.device(mac, req.now)
   // The person may have accepted the terms a moment ago: look again before refusing.
-  if (checkConsent(device.consentUntil, req.now)) device = await data.device(mac, req.now, true)
-  const consent = checkConsent(device.consentUntil, req.now)
+  if (checkConsent(device.consentUntil.get(siteId) ?? null, req.now)) device = await data.device(mac, req.now, true)
+  const consent = checkConsent(device.consentUntil.get(siteId) ?? null, req.now)
   if (consent) return reject(consent, siteId)
   const policy = await data.policyForSite(siteId)
   const left = remaining(policy, device.usage)

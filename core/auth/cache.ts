@@ -1,10 +1,12 @@
 // Keeps what authorization read for a while, so that a returning voucher or
 // device is decided without the database. Entries are dropped when the
 // change log names them (changes.ts) and when accounting for them arrives.
+import { isDatabaseUnavailable } from '../db/availability.js'
 import type { Change } from '../services/changes.js'
+import { Batcher } from './batch.js'
 import type { EffectivePolicy } from './policy.js'
 import type { CredentialState } from './steps.js'
-import type { AuthStore, DeviceSnapshot, VoucherSnapshot } from './store.js'
+import type { AuthStore, BindRequest, DeviceQuery, DeviceSnapshot, VoucherQuery, VoucherSnapshot } from './store.js'
 
 interface Entry<T> {
   value: T
@@ -27,6 +29,8 @@ export interface AuthCacheOptions {
   negativeTtlMs?: number
   /** Entries kept at most; the oldest go first. */
   maxEntries?: number
+  /** Called when the database did not answer and an older entry decided instead (a metric). */
+  onOutageDecision?: () => void
 }
 
 const NOT_FRESH = Symbol('not fresh')
@@ -43,12 +47,21 @@ class TtlMap<K, V> {
 
   get(key: K, now: number): { value: V; stale: boolean } | undefined {
     const e = this.#map.get(key)
-    if (!e) return undefined
-    if (e.staleUntil <= now) {
-      this.#map.delete(key)
-      return undefined
-    }
+    // An expired entry is kept (until maxEntries pushes it out): when the
+    // database does not answer, it is still the best there is (last()).
+    if (!e || e.staleUntil <= now) return undefined
     return { value: e.value, stale: e.freshUntil <= now }
+  }
+
+  /** The value however old it is. */
+  last(key: K): V | undefined {
+    return this.#map.get(key)?.value
+  }
+
+  /** Read again before the next use, but kept for when the database does not answer. */
+  expire(key: K): void {
+    const e = this.#map.get(key)
+    if (e) e.freshUntil = e.staleUntil = 0
   }
 
   set(key: K, value: V, freshUntil: number, staleUntil = freshUntil): void {
@@ -84,16 +97,46 @@ export class AuthCache {
   readonly #voucherMinutes = new Map<number, number | null>()
   hits = 0
   misses = 0
+  // What misses read and logins write goes to the database in batches, one
+  // statement each (batch.ts).
+  readonly #voucherReads: Batcher<VoucherQuery, { voucher: VoucherSnapshot; device: DeviceSnapshot | undefined } | null>
+  readonly #deviceReads: Batcher<DeviceQuery, DeviceSnapshot>
+  readonly #credentialReads: Batcher<{ username: string; now: Date }, { credential: CredentialState; device: DeviceSnapshot } | null>
+  readonly #binds: Batcher<BindRequest, { bound: boolean; deviceId: number }>
+  readonly #marks: Batcher<{ id: number; now: Date }, void>
+  /** Bumped by every forgetDevice: a device read alongside a voucher is kept only if none came meanwhile. */
+  #deviceForgets = 0
 
   constructor(
     readonly store: AuthStore,
     options: AuthCacheOptions = {},
   ) {
+    this.#voucherReads = new Batcher((qs) => store.vouchersWithDevice(qs))
+    this.#deviceReads = new Batcher((qs) => store.devices(qs))
+    this.#credentialReads = new Batcher((qs) => store.credentialsWithDevice(qs))
+    this.#binds = new Batcher((rs) => store.bindVoucherDevices(rs))
+    this.#marks = new Batcher((rs) => store.markCredentialsUsed(rs))
     this.#ttlMs = options.ttlMs ?? 300_000
     this.#negativeTtl = options.negativeTtlMs ?? 5_000
     const max = options.maxEntries ?? 200_000
     this.#vouchers = new TtlMap(max)
     this.#devices = new TtlMap(max)
+    this.#onOutageDecision = options.onOutageDecision
+  }
+
+  readonly #onOutageDecision: (() => void) | undefined
+  /** Decisions taken from an entry the database could not refresh. */
+  outageDecisions = 0
+
+  /** A read that failed because the database is away falls back to what was last known of the key (never to "no such"). */
+  #orLast<K, V>(map: TtlMap<K, V>, key: K, pending: Promise<V>): Promise<V> {
+    return pending.catch((err: unknown) => {
+      const last = map.last(key)
+      if (last === undefined || last === null || !isDatabaseUnavailable(err)) throw err
+      this.outageDecisions++
+      this.#onOutageDecision?.()
+      return last
+    })
   }
 
   // The methods below answer from the cache without a Promise, so that a
@@ -153,10 +196,11 @@ export class AuthCache {
       return cached.value
     }
     this.misses++
-    return pending
+    return this.#orLast(map, key, pending)
   }
 
-  voucher(code: string, now: number): VoucherSnapshot | null | Promise<VoucherSnapshot | null> {
+  /** `mac`: the device asking, read in the same statement when the voucher is not known. */
+  voucher(code: string, now: number, mac?: string): VoucherSnapshot | null | Promise<VoucherSnapshot | null> {
     const known = this.#vouchers.fresh(code, now)
     if (known !== NOT_FRESH) {
       this.hits++
@@ -168,7 +212,14 @@ export class AuthCache {
       `v:${code}`,
       now,
       async () => {
-        const v = await this.store.voucher(code)
+        const forgets = this.#deviceForgets
+        const read = await this.#voucherReads.add({ code, mac, now: new Date(now) })
+        const v = read?.voucher ?? null
+        // The device came with it: kept unless accounting changed it meanwhile or a read of its own is under way.
+        if (mac && read?.device && forgets === this.#deviceForgets && !this.#loading.has(`d:${mac}`) && this.#devices.fresh(mac, now) === NOT_FRESH) {
+          const { fresh, stale } = this.#ttl(now)
+          this.#devices.set(mac, read.device, fresh, stale)
+        }
         if (v) {
           this.#voucherCodes.set(v.id, code)
           if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
@@ -182,7 +233,7 @@ export class AuthCache {
 
   /** `fresh`: skip the cache (a refusal must not rest on what was true a few seconds ago). */
   device(mac: string, now: Date, fresh = false): DeviceSnapshot | Promise<DeviceSnapshot> {
-    if (fresh) this.forgetDevice(mac)
+    if (fresh) this.refreshDevice(mac)
     else {
       const known = this.#devices.fresh(mac, now.getTime())
       if (known !== NOT_FRESH) {
@@ -190,18 +241,24 @@ export class AuthCache {
         return known
       }
     }
-    return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.store.device(mac, now), () => this.#ttl(now.getTime()))
+    return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.#deviceReads.add({ mac, now }), () => this.#ttl(now.getTime()))
   }
 
-  credential(username: string): Promise<CredentialState | null> {
-    // One-time and short-lived: always read, never cached.
-    return this.store.credential(username)
+  /** A one-time credential with its device's snapshot, read together. One-time and short-lived: always read, never cached. */
+  credential(username: string, now: Date): Promise<{ credential: CredentialState; device: DeviceSnapshot } | null> {
+    return this.#credentialReads.add({ username, now })
   }
 
+  /** Answers once the place is durable (committed with the rest of its batch). */
   async bindVoucherDevice(v: VoucherSnapshot, mac: string): Promise<{ bound: boolean; deviceId: number }> {
-    const result = await this.store.bindVoucherDevice(v.id, mac, v.maxDevices)
+    const result = await this.#binds.add({ voucherId: v.id, mac, maxDevices: v.maxDevices })
     if (result.bound && !v.devices.includes(mac)) v.devices.push(mac)
     return result
+  }
+
+  /** Answers once the mark is durable (committed with the rest of its batch). */
+  markCredentialUsed(id: number, now: Date): Promise<void> {
+    return this.#marks.add({ id, now })
   }
 
   /** A voucher's total minutes if this process has read it (null: no limit; undefined: not known). */
@@ -209,10 +266,28 @@ export class AuthCache {
     return this.#voucherMinutes.get(id)
   }
 
-  /** Accounting for this device or voucher changed what is known of it. */
+  /** Accounting for this device or voucher changed what is known of it (read again at its next use; see refreshDevice). */
   forgetDevice(mac: string): void {
-    this.#devices.delete(mac)
+    this.refreshDevice(mac)
+  }
+
+  /**
+   * Accounting for this device or voucher was committed: what is cached is
+   * read again at its next use, and kept until then, so that it can still
+   * decide a login while the database does not answer.
+   */
+  refreshDevice(mac: string): void {
+    this.#deviceForgets++
+    this.#devices.expire(mac)
     this.#loading.delete(`d:${mac}`)
+  }
+
+  refreshVoucher(id: number): void {
+    const code = this.#voucherCodes.get(id)
+    if (code) {
+      this.#vouchers.expire(code)
+      this.#loading.delete(`v:${code}`)
+    }
   }
 
   forgetVoucher(idOrCode: number | string): void {

@@ -1,6 +1,9 @@
-// What authorization reads from and writes to the database, one round trip
-// per question. radius/ wraps it in a cache (cache.ts) so that a known
-// credential is decided without the database at all.
+// What authorization reads from and writes to the database. The login path
+// uses the batched forms (vouchersWithDevice, credentialsWithDevice, devices,
+// bindVoucherDevices, markCredentialsUsed): one statement answers every login
+// of a batch, with everything the decision needs (batch.ts). radius/ wraps it
+// in a cache (cache.ts) so that a known credential is decided without the
+// database at all.
 import type pg from 'pg'
 import type { PrismaClient } from '../db/generated/client.js'
 import type { SecretBox } from '../secret-box.js'
@@ -12,10 +15,13 @@ import type { Usage } from './types.js'
 export interface DeviceSnapshot {
   deviceId: number | null
   usage: Usage
-  /** Until when an accepted consent lets this device in by MAC authentication. */
-  consentUntil: Date | null
-  /** Sessions of this device not yet stopped. */
-  openSessions: number
+  /**
+   * Per site id: until when a consent lets this device in by MAC authentication
+   * there. Only a consent given at that site, to the terms in force, by a login
+   * method the site allows today counts (a click-through elsewhere does not
+   * pass a site that requires a phone code).
+   */
+  consentUntil: ReadonlyMap<number, Date>
 }
 
 export interface VoucherSnapshot extends VoucherState {
@@ -44,12 +50,140 @@ SELECT d.id,
   COALESCE(sum(u.octets) FILTER (WHERE u.day = $2::date), 0)::bigint AS "dayOctets",
   COALESCE(sum(u.seconds), 0)::int AS "monthSeconds",
   COALESCE(sum(u.octets), 0)::bigint AS "monthOctets",
-  -- A voucher login's consent does not let the device in by MAC once the voucher is spent.
-  (SELECT (extract(epoch FROM max(c."expiresAt")) * 1000)::float8 FROM "Consent" c WHERE c."deviceId" = d.id AND c.method <> 'voucher') AS "consentUntil",
+  -- A voucher login's consent does not let the device in by MAC once the voucher
+  -- is spent; the login choices match portal/flow.ts loginChoices.
+  (SELECT json_object_agg(x."siteId", x.until) FROM (
+    SELECT c."siteId", (extract(epoch FROM max(c."expiresAt")) * 1000)::float8 AS until
+    FROM "Consent" c JOIN "Site" s ON s.id = c."siteId"
+    WHERE c."deviceId" = d.id
+      AND c."termsId" = (SELECT t.id FROM "Terms" t WHERE t."effectiveAt" <= (now() AT TIME ZONE 'UTC') ORDER BY t."effectiveAt" DESC, t.id DESC LIMIT 1)
+      AND ((c.method = 'click_through' AND s."allowClickThrough" AND NOT s."otpRequired")
+        OR (c.method = 'otp' AND (s."allowOtp" OR s."otpRequired")))
+    GROUP BY c."siteId") x) AS "consentUntil",
   (SELECT count(*)::int FROM "Session" s WHERE s."deviceId" = d.id AND s."stoppedAt" IS NULL) AS open
 FROM "Device" d LEFT JOIN "DeviceUsageDaily" u ON u."deviceId" = d.id AND u.day >= $3::date
 WHERE d.mac = $1
 GROUP BY d.id`
+
+/** DEVICE_SQL for each row of a batch (q.mac, q.day, q.month), as a lateral subquery. */
+const deviceSqlOver = (mac: string, day: string, month: string) =>
+  DEVICE_SQL.replace(/\$1\b/g, mac).replace(/\$2\b/g, day).replace(/\$3\b/g, month)
+
+// DEVICE_SQL's open-session count is left out: no decision uses it, and it
+// reads every session the device ever had (PostgreSQL does not compute a
+// lateral subquery's column nobody asks for).
+const DEVICE_COLUMNS = `x.id AS "dId", x."daySeconds", x."dayOctets"::text, x."monthSeconds", x."monthOctets"::text, x."consentUntil"`
+
+// A batch of voucher logins: each voucher with its devices and open sessions
+// (Session by voucherId and stoppedAt: an index, not the open sessions of
+// the whole network), and the device asking, in one statement. The batch
+// comes from unnest(), which the planner guesses at 100 rows: joined plainly
+// it hashes the whole Voucher table; a LATERAL … LIMIT 1 (the key is unique)
+// keeps it to one index probe per login, whatever the table's size.
+const VOUCHERS_BATCH_SQL = `
+SELECT q.n::int AS n, v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices",
+  (extract(epoch FROM v."validUntil") * 1000)::float8 AS "validUntil",
+  (extract(epoch FROM v."revokedAt") * 1000)::float8 AS "revokedAt",
+  (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
+  (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
+    WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open,
+  ${DEVICE_COLUMNS}
+FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) WITH ORDINALITY AS q(code, mac, day, month, n)
+JOIN LATERAL (SELECT * FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
+LEFT JOIN LATERAL (${deviceSqlOver('q.mac', 'q.day', 'q.month')}) x ON true`
+
+const CREDENTIALS_BATCH_SQL = `
+SELECT q.n::int AS n, c.id, c.username, c."passwordEnc", dm.mac AS "deviceMac", c."deviceId", c."nasId", c."siteId", c.method::text AS method,
+  c."voucherId", (extract(epoch FROM c."expiresAt") * 1000)::float8 AS "expiresAt", (extract(epoch FROM c."usedAt") * 1000)::float8 AS "usedAt",
+  ${DEVICE_COLUMNS}
+FROM unnest($1::text[], $2::date[], $3::date[]) WITH ORDINALITY AS q(username, day, month, n)
+JOIN LATERAL (SELECT * FROM "Credential" c WHERE c.username = q.username LIMIT 1) c ON true
+JOIN LATERAL (SELECT mac FROM "Device" dm WHERE dm.id = c."deviceId" LIMIT 1) dm ON true
+LEFT JOIN LATERAL (${deviceSqlOver('dm.mac', 'q.day', 'q.month')}) x ON true`
+
+const DEVICES_BATCH_SQL = `
+SELECT q.n::int AS n, ${DEVICE_COLUMNS}
+FROM unnest($1::text[], $2::date[], $3::date[]) WITH ORDINALITY AS q(mac, day, month, n)
+JOIN LATERAL (${deviceSqlOver('q.mac', 'q.day', 'q.month')}) x ON true`
+
+// Binds of new devices to vouchers, a batch in one statement (one commit).
+// Places are numbered per voucher (VoucherDevice.slot, unique): devices of
+// the batch asking for one voucher take the next free numbers in turn, and of
+// two processes racing for the last place one insert conflicts and that
+// device is refused. The input holds each (voucher, MAC) pair once.
+const BIND_BATCH_SQL = `
+WITH req AS (
+  SELECT * FROM unnest($1::int[], $2::text[], $3::int[]) WITH ORDINALITY AS r(vid, mac, maxd, n)),
+dev AS (
+  INSERT INTO "Device" (mac, "firstSeenAt", "lastSeenAt") SELECT DISTINCT mac, now(), now() FROM req ORDER BY mac
+  ON CONFLICT (mac) DO UPDATE SET "lastSeenAt" = EXCLUDED."lastSeenAt" RETURNING id, mac),
+cur AS (
+  SELECT r.n, r.vid, r.maxd, d.id AS did,
+    (SELECT count(*) FROM "VoucherDevice" vd WHERE vd."voucherId" = r.vid)::int AS cnt,
+    -- LIMIT: a scalar subquery, probed by index per row (an EXISTS becomes a hash of the whole table).
+    (SELECT true FROM "VoucherDevice" vd WHERE vd."voucherId" = r.vid AND vd."deviceId" = d.id LIMIT 1) IS NOT NULL AS mine
+  FROM req r JOIN dev d ON d.mac = r.mac),
+want AS (
+  SELECT vid, did, maxd, cnt + row_number() OVER (PARTITION BY vid ORDER BY n) AS slot FROM cur WHERE NOT mine),
+ins AS (
+  INSERT INTO "VoucherDevice" ("voucherId", "deviceId", "slot", "firstAt")
+  SELECT vid, did, slot, now() FROM want WHERE slot <= maxd ORDER BY vid, slot
+  ON CONFLICT DO NOTHING RETURNING "voucherId", "deviceId"),
+first AS (
+  UPDATE "Voucher" SET "firstUsedAt" = now() WHERE id IN (SELECT "voucherId" FROM ins) AND "firstUsedAt" IS NULL RETURNING id)
+SELECT c.n::int AS n, c.did AS "deviceId", c.mine OR EXISTS (SELECT 1 FROM ins WHERE ins."voucherId" = c.vid AND ins."deviceId" = c.did) AS bound
+FROM cur c`
+
+// One time for the batch (its last login's): they are milliseconds apart.
+const MARK_USED_BATCH_SQL = `
+UPDATE "Credential" SET "usedAt" = $2::timestamp WHERE id = ANY($1::int[]) AND "usedAt" IS NULL`
+
+interface DeviceColumns {
+  dId: number | null
+  daySeconds: number | null
+  dayOctets: string | null
+  monthSeconds: number | null
+  monthOctets: string | null
+  consentUntil: Record<string, number> | null
+}
+
+const NO_DEVICE: DeviceSnapshot = { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: new Map() }
+
+const consentsOf = (c: Record<string, number> | null): ReadonlyMap<number, Date> => new Map(Object.entries(c ?? {}).map(([site, until]) => [Number(site), new Date(until)]))
+
+function deviceOf(r: DeviceColumns): DeviceSnapshot {
+  if (r.dId === null) return NO_DEVICE
+  return {
+    deviceId: r.dId,
+    usage: { daySeconds: r.daySeconds ?? 0, dayOctets: BigInt(r.dayOctets ?? 0), monthSeconds: r.monthSeconds ?? 0, monthOctets: BigInt(r.monthOctets ?? 0) },
+    consentUntil: consentsOf(r.consentUntil),
+  }
+}
+
+/** Rows carrying their input position `n` (1-based), spread over an array as long as the input. */
+function byPosition<R extends { n: number }, T>(length: number, rows: R[], map: (r: R) => T): (T | null)[] {
+  const out: (T | null)[] = new Array(length).fill(null)
+  for (const r of rows) out[r.n - 1] = map(r)
+  return out
+}
+
+export interface DeviceQuery {
+  mac: string
+  now: Date
+}
+
+export interface VoucherQuery {
+  code: string
+  /** The device asking (read in the same statement), if the NAS sent one. */
+  mac: string | undefined
+  now: Date
+}
+
+export interface BindRequest {
+  voucherId: number
+  mac: string
+  maxDevices: number
+}
 
 export class AuthStore {
   constructor(
@@ -58,6 +192,127 @@ export class AuthStore {
     private readonly secrets: SecretBox,
     private readonly timeZone: string,
   ) {}
+
+  #periods(now: Date): [string, string] {
+    return [localDay(now, this.timeZone).toISOString().slice(0, 10), localMonthStart(now, this.timeZone).toISOString().slice(0, 10)]
+  }
+
+  /** Vouchers by code, each with the device asking: one statement for the batch. */
+  async vouchersWithDevice(qs: VoucherQuery[]): Promise<({ voucher: VoucherSnapshot; device: DeviceSnapshot | undefined } | null)[]> {
+    const periods = qs.map((q) => this.#periods(q.now))
+    const { rows } = await this.pool.query<
+      DeviceColumns & {
+        n: number
+        id: number
+        code: string
+        siteId: number | null
+        minutes: number | null
+        usedSeconds: number
+        maxDevices: number
+        validUntil: number | null
+        revokedAt: number | null
+        devices: string[] | null
+        open: string[] | null
+      }
+    >(VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    return byPosition(qs.length, rows, (r) => ({
+      voucher: {
+        id: r.id,
+        code: r.code,
+        siteId: r.siteId,
+        minutes: r.minutes,
+        usedSeconds: r.usedSeconds,
+        maxDevices: r.maxDevices,
+        validUntil: ms(r.validUntil),
+        revokedAt: ms(r.revokedAt),
+        devices: r.devices ?? [],
+        openDevices: r.open ?? [],
+      },
+      device: qs[r.n - 1]!.mac ? deviceOf(r) : undefined,
+    }))
+  }
+
+  /** One-time credentials by username, each with its device's snapshot: one statement for the batch. */
+  async credentialsWithDevice(qs: { username: string; now: Date }[]): Promise<({ credential: CredentialState; device: DeviceSnapshot } | null)[]> {
+    const periods = qs.map((q) => this.#periods(q.now))
+    const { rows } = await this.pool.query<
+      DeviceColumns & {
+        n: number
+        id: number
+        username: string
+        passwordEnc: string
+        deviceMac: string
+        deviceId: number
+        nasId: number | null
+        siteId: number
+        method: CredentialState['method']
+        voucherId: number | null
+        expiresAt: number
+        usedAt: number | null
+      }
+    >(CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    return byPosition(qs.length, rows, (r) => ({
+      credential: {
+        id: r.id,
+        username: r.username,
+        password: this.secrets.decrypt(r.passwordEnc),
+        deviceMac: r.deviceMac,
+        deviceId: r.deviceId,
+        nasId: r.nasId,
+        siteId: r.siteId,
+        method: r.method,
+        voucherId: r.voucherId,
+        expiresAt: new Date(r.expiresAt),
+        usedAt: ms(r.usedAt),
+      },
+      device: deviceOf(r),
+    }))
+  }
+
+  /** Device snapshots (device()) for a batch of MACs, in one statement. */
+  async devices(qs: DeviceQuery[]): Promise<DeviceSnapshot[]> {
+    const periods = qs.map((q) => this.#periods(q.now))
+    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    return byPosition(qs.length, rows, deviceOf).map((d) => d ?? NO_DEVICE)
+  }
+
+  /**
+   * bindVoucherDevice for a batch, in one statement and so one commit; the
+   * answer comes once it is durable (a device's place must survive a crash,
+   * or a voucher could end up with more devices than it allows).
+   */
+  async bindVoucherDevices(reqs: BindRequest[]): Promise<{ bound: boolean; deviceId: number }[]> {
+    // Each (voucher, MAC) pair once: a retransmitted login must not take two places.
+    const unique = new Map<string, number>()
+    const vids: number[] = []
+    const macs: string[] = []
+    const maxd: number[] = []
+    const slot = reqs.map((r) => {
+      const key = `${r.voucherId}|${r.mac}`
+      let i = unique.get(key)
+      if (i === undefined) {
+        unique.set(key, (i = vids.length))
+        vids.push(r.voucherId)
+        macs.push(r.mac)
+        maxd.push(r.maxDevices)
+      }
+      return i
+    })
+    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(BIND_BATCH_SQL, [vids, macs, maxd])
+    const answers = byPosition(vids.length, rows, (r) => ({ bound: r.bound, deviceId: r.deviceId }))
+    return slot.map((i) => {
+      const a = answers[i]
+      if (!a) throw new Error('a voucher device bind came back without an answer')
+      return a
+    })
+  }
+
+  /** Marks one-time credentials used, a batch in one statement (one commit). */
+  async markCredentialsUsed(reqs: { id: number; now: Date }[]): Promise<void[]> {
+    const last = reqs.reduce((a, r) => Math.max(a, r.now.getTime()), 0)
+    await this.pool.query(MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()])
+    return reqs.map(() => undefined)
+  }
 
   async policyForSite(siteId: number): Promise<EffectivePolicy> {
     const site = await this.prisma.site.findUnique({ where: { id: siteId }, include: { policy: true } })
@@ -121,16 +376,15 @@ export class AuthStore {
       dayOctets: string
       monthSeconds: number
       monthOctets: string
-      consentUntil: number | null
+      consentUntil: Record<string, number> | null
       open: number
     }>(DEVICE_SQL, [mac, day, month])
     const r = rows[0]
-    if (!r) return { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: null, openSessions: 0 }
+    if (!r) return NO_DEVICE
     return {
       deviceId: r.id,
       usage: { daySeconds: r.daySeconds, dayOctets: BigInt(r.dayOctets), monthSeconds: r.monthSeconds, monthOctets: BigInt(r.monthOctets) },
-      consentUntil: ms(r.consentUntil),
-      openSessions: r.open,
+      consentUntil: consentsOf(r.consentUntil),
     }
   }
 
@@ -169,3 +423,6 @@ export class AuthStore {
     return d.id
   }
 }
+
+/** The statements above, for test/bench/explain-auth.ts to show their plans. */
+export const AUTH_SQL = { VOUCHER_SQL, DEVICE_SQL, VOUCHERS_BATCH_SQL, CREDENTIALS_BATCH_SQL, DEVICES_BATCH_SQL, BIND_BATCH_SQL, MARK_USED_BATCH_SQL }

@@ -6,6 +6,7 @@ import { createContext } from '../bootstrap.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import { ListenError, type AppContext, type ServiceStarter } from '../context.js'
 import { DatabaseError, type OpenOptions } from '../db/database.js'
+import { DiskFullError } from '../db/embedded.js'
 import { DataDirLockedError } from '../db/lock.js'
 import { InputError } from '../errors.js'
 import { createLogger } from '../logger.js'
@@ -18,6 +19,7 @@ import { createApiToken } from '../services/tokens.js'
 import { createVouchers } from '../services/vouchers.js'
 import { printDemoCredentials } from './banner.js'
 import { printJson, printLines, readStdinSecret } from './output.js'
+import { addPrivacyCommands } from './privacy.js'
 import { runServices, type ServiceStarters } from './run-services.js'
 
 /** An error whose message is the whole story: printed as one line, exit 1. */
@@ -27,6 +29,7 @@ function isPlainError(err: unknown): err is Error {
     err instanceof ConfigError ||
     err instanceof DatabaseError ||
     err instanceof DataDirLockedError ||
+    err instanceof DiskFullError ||
     err instanceof SecretBoxError ||
     err instanceof ListenError
   )
@@ -123,7 +126,9 @@ export function buildProgram(starters: ServiceStarters): Command {
     .requiredOption('--ip <addr[/cidr]>', 'the address its RADIUS packets come from, or a network')
     .requiredOption('--secret <secret>', `RADIUS shared secret (at least 16 characters)`)
     .addOption(new Option('--vendor <vendor>', 'what it is').choices(NAS_VENDORS).default('generic'))
-    .option('--uam-secret <secret>', 'CoovaChilli UAM secret (uamsecret in chilli.conf)')
+    .option('--uam-secret <secret>', 'CoovaChilli UAM secret (uamsecret in chilli.conf) or openNDS faskey; at least 16 characters')
+    .option('--login-host <host...>', 'host[:port] the portal may send browsers to when redirects are not signed (MikroTik hotspot address)')
+    .option('--allow-insecure-fas', 'INSECURE, openNDS only: accept fas_secure_enabled 1 (a client can choose its MAC and hid)')
     .option('--coa-port <port>', 'port for Disconnect/CoA requests', wholeNumber('--coa-port'), 3799)
     .addOption(new Option('--language <lang>', 'language of the reasons sent with Access-Reject').choices(['vi', 'en']).default('vi'))
     .option(
@@ -142,6 +147,8 @@ export function buildProgram(starters: ServiceStarters): Command {
         coaPort: number
         language: string
         allowMissingMessageAuthenticator?: boolean
+        loginHost?: string[]
+        allowInsecureFas?: boolean
         json?: boolean
       }) => {
         if (opts.allowMissingMessageAuthenticator) {
@@ -163,6 +170,8 @@ export function buildProgram(starters: ServiceStarters): Command {
               coaPort: opts.coaPort,
               language: opts.language,
               allowMissingMessageAuthenticator: opts.allowMissingMessageAuthenticator,
+              loginHosts: opts.loginHost,
+              allowInsecureFas: opts.allowInsecureFas,
             },
             actor(),
           ),
@@ -227,6 +236,8 @@ export function buildProgram(starters: ServiceStarters): Command {
       return printLines([created.token, `# token ${created.id} "${created.name}" (${created.role}): store it now, it is not shown again`])
     })
 
+  addPrivacyCommands(program, withContext, actor)
+
   return program
 }
 
@@ -244,6 +255,10 @@ export async function main(argv: string[], starters: ServiceStarters): Promise<n
     }
     if (isPlainError(err)) {
       process.stderr.write(`citywifi: ${err.message}\n`)
+      return 1
+    }
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOSPC') {
+      process.stderr.write(`citywifi: no space left on the disk: ${(err as Error).message} (the data dir is ${process.env.CITYWIFI_DATA_DIR || './data'})\n`)
       return 1
     }
     process.stderr.write(`citywifi: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)

@@ -17,6 +17,7 @@ import type { Logger } from '../logger.js'
 import { PrismaClient } from './generated/client.js'
 import { openPglite, socketPath } from './embedded.js'
 import { PgliteSocketServer } from './pglite-server.js'
+import { guardPool } from './availability.js'
 import { acquireLock, lockHolder } from './lock.js'
 import { applyMigrations, migrationStatus, readMigrations } from './migrations.js'
 import { pgliteRunner, pgRunner } from './runners.js'
@@ -30,6 +31,8 @@ export interface Database {
   kind: DatabaseKind
   /** Where it is, for people: a data dir or a URL without its password. */
   location: string
+  /** The embedded database's data dir (readiness checks its disk); undefined on PostgreSQL. */
+  dataDir?: string
   /** Migrations applied while opening (embedded databases migrate themselves). */
   migrated: string[]
   ping(): Promise<boolean>
@@ -83,8 +86,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   // Prisma keeps DateTime as UTC in columns without a time zone, and SQL's
   // now() is converted with the session's zone: the session must be UTC.
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000, options: '-c TimeZone=UTC' })
-  // An idle client that loses its server must not crash the process.
-  pool.on('error', (err) => options.log?.warn({ err }, 'database connection lost'))
+  guardPool(pool, options.log)
   const location = redactUrl(url)
   let migrated: string[] = []
   try {
@@ -132,8 +134,7 @@ function socketPool(dataDir: string, max: number, log?: Logger): pg.Pool {
   // pg treats a host that starts with "/" as the folder of a Unix socket
   // named .s.PGSQL.<port>.
   const pool = new pg.Pool({ host: dataDir, port: 5432, user: 'postgres', database: 'postgres', max, connectionTimeoutMillis: 10_000 })
-  pool.on('error', (err) => log?.warn({ err }, 'database connection lost'))
-  return pool
+  return guardPool(pool, log)
 }
 
 async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Database> {
@@ -158,6 +159,7 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
       pool,
       kind: 'embedded',
       location,
+      dataDir,
       migrated: [],
       ping: () => ping(pool),
       async close() {
@@ -187,6 +189,7 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
       pool,
       kind: 'embedded',
       location,
+      dataDir,
       migrated,
       ping: () => ping(pool),
       close() {

@@ -81,10 +81,13 @@ function withDatabase(url: string, name: string): string {
 async function scratch<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const name = `citywifi_drift_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })
+  // A lost connection fails the statement under way; the event itself must not end the process.
+  admin.on('error', () => {})
   await admin.connect()
   try {
     await admin.query(`CREATE DATABASE ${name}`)
     const client = new pg.Client({ connectionString: withDatabase(adminUrl, name) })
+    client.on('error', () => {})
     await client.connect()
     try {
       return await fn(client)

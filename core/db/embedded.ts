@@ -9,7 +9,52 @@ import { PROJECT_ROOT, migrationsStamp } from './migrations.js'
 // PostgreSQL's defaults size shared memory for a server with 100 connections
 // and 128 MB of buffers; PGlite serves one process, and these settings take
 // its resident memory from ~275 MiB to ~150 MiB with no loss for our load.
-export const PGLITE_CONF = ['shared_buffers=16MB', 'max_connections=8', 'wal_buffers=1MB', 'maintenance_work_mem=16MB', 'TimeZone=UTC']
+// PGlite has no background checkpointer, and was measured not to checkpoint
+// by itself past max_wal_size either (208 MB of WAL after 200,000 sessions
+// written, scripts/disk-per-sessions.ts): the owner process asks for a
+// CHECKPOINT every minute (core/cli/run-services.ts). These two then bound
+// what a checkpoint leaves for reuse: 32 MB at least (two 16 MB segments, the
+// least PostgreSQL allows) and 64 MB at most, where PostgreSQL's defaults
+// kept all 208 MB.
+export const PGLITE_CONF = [
+  'shared_buffers=16MB',
+  'max_connections=8',
+  'wal_buffers=1MB',
+  'maintenance_work_mem=16MB',
+  'TimeZone=UTC',
+  'min_wal_size=32MB',
+  'max_wal_size=64MB',
+]
+
+/** The disk under the data dir has no room for the database: one line for the operator, no stack. */
+export class DiskFullError extends Error {
+  override name = 'DiskFullError'
+}
+
+// Below this the database cannot even start a new 16 MB WAL segment.
+export const MIN_FREE_BYTES = 16 * 1024 * 1024
+
+/** Bytes free for this process under `dir` (or its nearest existing parent); undefined if unknown. */
+export function freeBytes(dir: string): number | undefined {
+  let d = path.resolve(dir)
+  for (;;) {
+    try {
+      const st = fs.statfsSync(d)
+      return st.bavail * st.bsize
+    } catch {
+      const up = path.dirname(d)
+      if (up === d) return undefined
+      d = up
+    }
+  }
+}
+
+function diskFull(dataDir: string, free: number): DiskFullError {
+  const mb = (free / 1024 / 1024).toFixed(1)
+  return new DiskFullError(
+    `the disk holding the data dir ${dataDir} is full (${mb} MB free, the embedded database needs at least ${MIN_FREE_BYTES / 1024 / 1024} MB): free space there or move CITYWIFI_DATA_DIR, then start again`,
+  )
+}
 
 /**
  * An empty database, initialised and migrated by `npm run build` (so at
@@ -59,7 +104,26 @@ function initdbInChild(dir: string): Promise<void> {
  * a side folder and renamed into place, so an interrupted first start leaves
  * no half-initialised data dir behind.
  */
+/** Throws DiskFullError when the data dir's disk has no room left at all (before anything writes there: the lock, the key). */
+export function checkDiskRoom(dataDir: string): void {
+  const free = freeBytes(dataDir)
+  if (free !== undefined && free < 1024 * 1024) throw diskFull(dataDir, free)
+}
+
 export async function openPglite(dataDir: string, onInit?: () => void): Promise<PGlite> {
+  checkDiskRoom(dataDir)
+  try {
+    return await openPgliteDir(dataDir, onInit)
+  } catch (err) {
+    // PGlite says only "failed to initialize properly" when it cannot write:
+    // the free space tells what happened.
+    const free = freeBytes(dataDir)
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (free !== undefined && free < MIN_FREE_BYTES)) throw diskFull(dataDir, free ?? 0)
+    throw err
+  }
+}
+
+async function openPgliteDir(dataDir: string, onInit?: () => void): Promise<PGlite> {
   const dir = pgdataDir(dataDir)
   if (!initialised(dir)) {
     onInit?.()

@@ -65,6 +65,8 @@ export class PgliteSocketServer {
       this.#server.once('error', reject)
       this.#server.listen(this.path, () => {
         this.#server.off('error', reject)
+        // An accept that fails (out of file descriptors) must not end the process.
+        this.#server.on('error', (err) => this.log?.error({ err }, 'database socket server error'))
         // Owner only: the socket is the database, without a password.
         fs.chmodSync(this.path, 0o600)
         resolve()

@@ -1,6 +1,7 @@
 // The audit log: who changed what (and who looked up whose personal data),
 // when, from where, with the values before and after. Append-only: nothing
-// in citywifi updates or deletes an AuditEvent.
+// in citywifi updates an AuditEvent, and only the retention purge deletes
+// them, once older than RETENTION_AUDIT_DAYS (core/services/retention.ts).
 import type { AuditEvent, Prisma, PrismaClient } from '../db/generated/client.js'
 
 type Tx = PrismaClient | Prisma.TransactionClient

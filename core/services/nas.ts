@@ -33,6 +33,10 @@ export interface NasInput {
   allowMissingMessageAuthenticator?: boolean
   /** Language of Reply-Message texts: "vi" (default) or "en" (English, then Vietnamese). */
   language?: string
+  /** Hosts the portal may send a browser to when this NAS's redirect is not signed (docs/security.md). */
+  loginHosts?: string[]
+  /** openNDS: accept unencrypted FAS (level 1), whose clientmac and hid a client can choose. */
+  allowInsecureFas?: boolean
 }
 
 export interface NewNas extends NasInput {
@@ -43,7 +47,25 @@ export interface NewNas extends NasInput {
 }
 
 /** What a NAS is shown as: never its secrets. */
-export const NAS_FIELDS = ['siteId', 'name', 'address', 'vendor', 'coaPort', 'allowMissingMessageAuthenticator', 'language', 'disabledAt'] as const
+export const NAS_FIELDS = ['siteId', 'name', 'address', 'vendor', 'coaPort', 'allowMissingMessageAuthenticator', 'language', 'disabledAt', 'loginHosts', 'allowInsecureFas'] as const
+
+// openNDS's sample FAS keys (its default config and example FAS scripts):
+// known to everyone, so they protect nothing. A key sharing its first 32
+// characters with one is refused too (AES-256 uses only those 32 bytes).
+const SAMPLE_FAS_KEYS = [
+  '328411b33fe55127421fa394995711658526ed47d0affad3fe56a0b3930c8689',
+  '8a749260bfba87ca3706659d9beaabe928f84025a4ff7531a969e96ac4ee7cbc',
+  'c775e7b757ede630cd0aa1113bd102661ab38829ca52a6422ab782862f268646',
+]
+
+export function isSampleFasKey(key: string): boolean {
+  const k = key.toLowerCase()
+  return SAMPLE_FAS_KEYS.some((s) => s.startsWith(k) || k.startsWith(s.slice(0, 32)))
+}
+
+function loginHostProblem(host: string): boolean {
+  return !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/.test(host)
+}
 
 function secretProblem(secret: string): { message: string; key: string; vars?: Record<string, number> } | undefined {
   if (secret.length < MIN_SECRET_LENGTH) {
@@ -94,13 +116,22 @@ export async function validateNas(prisma: PrismaClient, input: NasInput, existin
     if (problem) p.add('secret', problem.message, problem.key, problem.vars)
     else out.secret = input.secret
   }
-  // CoovaChilli's UAM secret may be short (it is a chilli.conf setting, often set by hand).
+  // The UAM secret (CoovaChilli) or FAS key (openNDS) is all that proves a
+  // redirect came from the NAS: as long as a RADIUS secret, never a sample.
   if (input.uamSecret !== undefined) {
     const u = input.uamSecret
     if (u === null || u === '') out.uamSecret = null
-    else if (!/^[\x21-\x7e]{1,128}$/.test(u)) p.add('uamSecret', 'the UAM secret must be 1 to 128 printable characters without spaces', 'nas.uamSecret')
+    else if (!/^[\x21-\x7e]{16,128}$/.test(u)) p.add('uamSecret', `the UAM secret / FAS key must be ${MIN_SECRET_LENGTH} to 128 printable characters without spaces`, 'nas.uamSecret')
+    else if (isSampleFasKey(u)) p.add('uamSecret', "this is openNDS's published sample FAS key: choose your own", 'nas.uamSecret')
     else out.uamSecret = u
   }
+  if (input.loginHosts !== undefined) {
+    const hosts = input.loginHosts.map((h) => h.trim().toLowerCase()).filter(Boolean)
+    const bad = hosts.find(loginHostProblem)
+    if (bad !== undefined || hosts.length > 16) p.add('loginHosts', `"${bad ?? ''}" is not a host or host:port (at most 16)`, 'nas.loginHosts')
+    else data.loginHosts = [...new Set(hosts)]
+  }
+  if (input.allowInsecureFas !== undefined) data.allowInsecureFas = input.allowInsecureFas
   if (input.coaPort !== undefined || creating) {
     const coaPort = input.coaPort ?? 3799
     if (!Number.isInteger(coaPort) || coaPort < 1 || coaPort > 65535) p.add('coaPort', 'the CoA port must be from 1 to 65535', 'nas.coaPort')

@@ -177,8 +177,14 @@ export type VerifyResult =
   | { kind: 'locked' }
   | { kind: 'expired' }
   | { kind: 'gone' }
+  /** Verified before: a code logs in the device it was sent for, once. */
+  | { kind: 'used' }
 
-/** Checks a typed code. Each wrong try counts; the fifth locks the challenge. */
+/**
+ * Checks a typed code. Each wrong try counts; the fifth locks the challenge.
+ * Only the one request that marks the challenge verified gets `verified`:
+ * a replay, or a second request racing the first, gets `used`.
+ */
 export async function verifyOtp(
   db: PrismaClient,
   secrets: SecretBox,
@@ -187,7 +193,7 @@ export async function verifyOtp(
   const now = input.now ?? new Date()
   const c = await db.otpChallenge.findUnique({ where: { id: input.challengeId } })
   if (!c || c.siteId !== input.siteId || c.mac !== input.mac) return { kind: 'gone' }
-  if (c.verifiedAt) return { kind: 'verified', challenge: c }
+  if (c.verifiedAt) return { kind: 'used' }
   if (c.attempts >= OTP_MAX_ATTEMPTS) return { kind: 'locked' }
   if (c.expiresAt <= now) return { kind: 'expired' }
   const typed = input.code.replace(/\s/g, '')
@@ -198,7 +204,8 @@ export async function verifyOtp(
       data: { verifiedAt: now },
     })
     const after = await db.otpChallenge.findUniqueOrThrow({ where: { id: c.id } })
-    if (done.count === 1 || after.verifiedAt) return { kind: 'verified', challenge: after }
+    if (done.count === 1) return { kind: 'verified', challenge: after }
+    if (after.verifiedAt) return { kind: 'used' }
     return after.attempts >= OTP_MAX_ATTEMPTS ? { kind: 'locked' } : { kind: 'gone' }
   }
   // Counted in the database, conditionally and atomically: parallel guesses

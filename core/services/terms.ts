@@ -19,14 +19,14 @@ export const DEFAULT_TERMS = {
   bodyVi: [
     '1. Dịch vụ WiFi công cộng miễn phí được cung cấp "như hiện có", có giới hạn thời gian và tốc độ theo từng điểm truy cập.',
     '2. Người dùng không sử dụng dịch vụ để thực hiện hành vi vi phạm pháp luật Việt Nam, phát tán thông tin sai sự thật, mã độc hoặc thư rác.',
-    '3. Hệ thống ghi nhận địa chỉ MAC của thiết bị, thời gian và lưu lượng sử dụng; nếu đăng nhập bằng số điện thoại, số điện thoại chỉ được lưu dưới dạng mã băm. Dữ liệu được xoá sau thời hạn lưu trữ quy định.',
+    '3. Hệ thống ghi nhận địa chỉ MAC của thiết bị, thời gian và lưu lượng sử dụng; nếu đăng nhập bằng số điện thoại, số điện thoại chỉ được lưu dưới dạng mã băm. Dữ liệu được xoá tự động khi hết thời hạn lưu trữ do đơn vị vận hành cấu hình (thiết lập RETENTION_SESSIONS_DAYS cho dữ liệu phiên truy cập, mặc định 365 ngày; các loại khác xem chính sách dữ liệu cá nhân). Bạn có thể yêu cầu xem hoặc xoá dữ liệu về thiết bị hoặc số điện thoại của mình.',
     '4. Thống kê gửi cơ quan quản lý chỉ gồm số liệu tổng hợp, không có dữ liệu cá nhân.',
     '5. Đơn vị vận hành có thể ngắt kết nối khi phát hiện sử dụng sai mục đích.',
   ].join('\n'),
   bodyEn: [
     '1. The free public WiFi is provided "as is", with time and speed limits set for each access point.',
     '2. You may not use it to break Vietnamese law or to spread false information, malware or spam.',
-    '3. The system records your device MAC address, times and data volume; if you sign in with a phone number, it is kept only as a keyed hash. Data are deleted after the configured retention period.',
+    '3. The system records your device MAC address, times and data volume; if you sign in with a phone number, it is kept only as a keyed hash. Data are deleted automatically when the retention period configured by the operator runs out (the RETENTION_SESSIONS_DAYS setting for connection records, 365 days by default; other kinds in the privacy notice). You may ask to see or erase the data about your device or phone number.',
     '4. Statistics given to the authorities are aggregates only, with no personal data.',
     '5. The operator may disconnect a device that misuses the service.',
   ].join('\n'),

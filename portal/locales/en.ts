@@ -98,6 +98,8 @@ export const en: Messages = {
   'notFound.text': 'The page you are looking for is not here.',
   'error.title': 'Something went wrong',
   'error.text': 'Please try again in a few minutes.',
+  'outage.title': 'WiFi login is briefly unavailable',
+  'outage.text': 'The login system is paused for a moment. Please try again in {seconds} seconds.',
 
   'errors.heading': 'Not done yet: see the message below.',
   'errors.phoneInvalid': 'This is not a valid number. Enter a Vietnamese mobile number, for example 0912 345 678.',
@@ -116,6 +118,8 @@ export const en: Messages = {
   'errors.voucherExpired': 'This access code expired on {date}.',
   'errors.voucherRevoked': 'This access code has been withdrawn.',
   'errors.voucherOtherSite': 'This access code is not valid at this place.',
+  'errors.voucherDevices': 'This access code is already used on as many devices as it allows, or is in use on another device.',
+  'errors.voucherUsedUp': 'This access code has no time or data left.',
   'errors.voucherLimited': 'Too many wrong codes. Please try again in {minutes} minutes.',
   'errors.formExpired': 'The page had expired. Please try again.',
   'errors.methodOff': 'This way of connecting is not offered here.',

@@ -97,6 +97,8 @@ export const vi = {
   'notFound.text': 'Trang bạn tìm không có ở đây.',
   'error.title': 'Đã có lỗi',
   'error.text': 'Vui lòng thử lại sau ít phút.',
+  'outage.title': 'Đăng nhập WiFi tạm thời gián đoạn',
+  'outage.text': 'Hệ thống đăng nhập đang tạm ngừng trong giây lát. Vui lòng thử lại sau {seconds} giây.',
 
   'errors.heading': 'Chưa xong: xem thông báo bên dưới.',
   'errors.phoneInvalid': 'Số điện thoại không hợp lệ. Hãy nhập số di động Việt Nam, ví dụ 0912 345 678.',
@@ -115,6 +117,8 @@ export const vi = {
   'errors.voucherExpired': 'Mã truy cập này đã hết hạn ngày {date}.',
   'errors.voucherRevoked': 'Mã truy cập này đã bị thu hồi.',
   'errors.voucherOtherSite': 'Mã truy cập này không dùng được tại điểm này.',
+  'errors.voucherDevices': 'Mã truy cập này đã được dùng trên đủ số thiết bị cho phép hoặc đang được dùng trên thiết bị khác.',
+  'errors.voucherUsedUp': 'Mã truy cập này đã dùng hết thời gian hoặc dung lượng.',
   'errors.voucherLimited': 'Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.',
   'errors.formExpired': 'Trang đã quá hạn. Vui lòng thử lại.',
   'errors.methodOff': 'Cách kết nối này không được dùng tại đây.',

@@ -9,10 +9,10 @@
 // asking RADIUS, chilli redirects back with res=success (timeleft, userurl),
 // res=failed (reply = Reply-Message), res=already or, after /logoff,
 // res=logoff. A `lang` given to /logon comes back in those redirects.
-import { createHash } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalMac } from '../../core/mac.js'
-import { first, type CoovaLogin, type LoginStep, type NasState, type ParseResult } from './types.js'
+import { first, isNasHost, type CoovaLogin, type LoginStep, type NasAdapter, type NasLogin, type NasState, type ParseResult } from './types.js'
 
 const STATES: Record<string, NasState> = {
   notyet: 'notyet',
@@ -76,10 +76,27 @@ export function parseCoova(query: Record<string, unknown>): ParseResult {
 export function verifyCoovaChecksum(rawPathAndQuery: string, candidates: string[], uamSecret: string): boolean {
   const at = rawPathAndQuery.lastIndexOf('&md=')
   if (at < 0) return false
-  const given = rawPathAndQuery.slice(at + 4).split('&')[0]!.toUpperCase()
-  if (!/^[0-9A-F]{32}$/.test(given)) return false
+  const given = rawPathAndQuery.slice(at + 4).split('&')[0]!
+  if (!/^[0-9A-Fa-f]{32}$/.test(given)) return false
+  const want = Buffer.from(given, 'hex')
   const signed = rawPathAndQuery.slice(0, at)
-  return candidates.some((prefix) => md5(prefix + signed, uamSecret).toString('hex').toUpperCase() === given)
+  // Every candidate is computed and compared in constant time.
+  let ok = false
+  for (const prefix of candidates) if (timingSafeEqual(md5(prefix + signed, uamSecret), want)) ok = true
+  return ok
+}
+
+/**
+ * The parameters before `&md=`: the only ones md covers. Anything after it
+ * (a second `mac=`, another `uamip=`) could have been added by anyone.
+ */
+export function signedQuery(rawPathAndQuery: string): Record<string, string[]> | undefined {
+  const q = rawPathAndQuery.indexOf('?')
+  const at = rawPathAndQuery.lastIndexOf('&md=')
+  if (q < 0 || at < q) return undefined
+  const out: Record<string, string[]> = {}
+  for (const [k, v] of new URLSearchParams(rawPathAndQuery.slice(q + 1, at))) (out[k] ??= []).push(v)
+  return out
 }
 
 /** CHAP response for /logon, as CoovaChilli's own hotspotlogin computes it. */
@@ -117,4 +134,46 @@ export function coovaLogoutUrl(login: CoovaLogin): string {
 
 export function coovaOrigin(login: CoovaLogin): string {
   return base(login)
+}
+
+const coova = (login: NasLogin): CoovaLogin => {
+  if (login.vendor !== 'coovachilli') throw new Error(`a ${login.vendor} login given to the CoovaChilli adapter`)
+  return login
+}
+
+export const coovaAdapter: NasAdapter = {
+  vendor: 'coovachilli',
+  detect: detectCoova,
+  async locate(input, finder) {
+    const nasid = first(input.query.nasid)?.trim()
+    if (nasid) return { nas: await finder.byName(nasid), claimed: nasid }
+    return { nas: await finder.byAddress(input.sourceIp), claimed: input.sourceIp }
+  },
+  parse(input, trust) {
+    // With a UAM secret only the signed part of the URL is read.
+    if (trust.secret) {
+      const signed = signedQuery(input.rawUrl)
+      if (!signed) return { ok: false, problem: 'md is missing: this NAS has a UAM secret' }
+      return parseCoova(signed)
+    }
+    return parseCoova(input.query)
+  },
+  verifyRedirect(input, context, trust) {
+    if (context.login.vendor !== 'coovachilli') return 'not a CoovaChilli redirect'
+    if (context.nasName !== undefined && context.nasName !== trust.nas.name) return 'nasid names another NAS'
+    if (trust.secret) {
+      return verifyCoovaChecksum(input.rawUrl, input.portalPrefixes, trust.secret) ? undefined : 'the md checksum does not match the UAM secret of this NAS'
+    }
+    // No UAM secret: nothing proves the redirect, so the browser goes only to the NAS's own addresses.
+    const host = isIP(context.login.uamip) === 6 ? `[${context.login.uamip}]` : context.login.uamip
+    return isNasHost(trust.nas, `${host}:${context.login.uamport}`) ? undefined : `uamip ${context.login.uamip} is not an address of NAS "${trust.nas.name}" (register it with --login-host)`
+  },
+  loginStep(context, creds, trust, _returnUrl, lang) {
+    return coovaLoginStep(coova(context.login), creds, trust.secret, context.userUrl, lang)
+  },
+  logoutUrl: (login) => coovaLogoutUrl(coova(login)),
+  origins: (login) => [coovaOrigin(coova(login))],
+  signsState: (trust) => trust.secret !== undefined,
+  canLoginAgain: (login) => login.vendor === 'coovachilli' && login.challenge !== '',
+  portalSessionId: () => undefined,
 }

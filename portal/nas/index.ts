@@ -1,72 +1,67 @@
-// Which vendor sent this browser, and which registered NAS it is.
+// The NAS adapters, in one table, and the one way a redirect becomes a
+// context: find the registered NAS the query names, take the adapter of
+// that NAS's registered vendor (a query in another vendor's format is
+// refused), parse what the NAS vouches for, then verify it. No other path
+// hands out a PortalContext from a query.
 import type { AccessPoint, PrismaClient } from '../../core/db/generated/client.js'
 import { AddressMatcher } from '../../core/net.js'
-import { coovaLoginStep, coovaLogoutUrl, coovaOrigin, detectCoova, parseCoova } from './coovachilli.js'
-import { detectMikrotik, mikrotikLoginStep, mikrotikLogoutUrl, parseMikrotik } from './mikrotik.js'
-import { detectOpenNds, openNdsLoginStep, openNdsLogoutUrl, openNdsOrigin, parseOpenNds } from './opennds.js'
-import { originOf, type LoginStep, type NasLogin, type ParseResult, type PortalContext } from './types.js'
+import { coovaAdapter } from './coovachilli.js'
+import { mikrotikAdapter } from './mikrotik.js'
+import { openNdsAdapter } from './opennds.js'
+import type { NasAdapter, NasFinder, NasLogin, NasTrust, PortalContext, PortalVendor, RedirectInput } from './types.js'
 
-export type { LoginStep, NasLogin, ParseResult, PortalContext } from './types.js'
+export type { LoginStep, NasAdapter, NasLogin, NasTrust, ParseResult, PortalContext, RedirectInput } from './types.js'
 
-/** The adapter whose parameters the query carries, tried in a fixed order. */
-export function parseRedirect(query: Record<string, unknown>): ParseResult | undefined {
-  if (detectCoova(query)) return parseCoova(query)
-  if (detectMikrotik(query)) return parseMikrotik(query)
-  if (detectOpenNds(query)) return parseOpenNds(query)
-  return undefined
+export const ADAPTERS: Readonly<Record<PortalVendor, NasAdapter>> = {
+  coovachilli: coovaAdapter,
+  mikrotik: mikrotikAdapter,
+  opennds: openNdsAdapter,
+}
+
+/** The adapter of a registered vendor; undefined for "generic" (RADIUS only, no portal). */
+export function adapterFor(vendor: string): NasAdapter | undefined {
+  return Object.hasOwn(ADAPTERS, vendor) ? ADAPTERS[vendor as PortalVendor] : undefined
+}
+
+/** The adapter of a login carried in a signed token. */
+export function adapterOf(login: NasLogin): NasAdapter {
+  return ADAPTERS[login.vendor]
+}
+
+export type RedirectResult =
+  | { kind: 'none' }
+  | { kind: 'bad'; problem: string; nas?: AccessPoint }
+  | { kind: 'unknown-nas'; name: string }
+  | { kind: 'ok'; context: PortalContext; trust: NasTrust }
+
+export async function readRedirect(input: RedirectInput, finder: NasFinder): Promise<RedirectResult> {
+  const formats = Object.values(ADAPTERS).filter((a) => a.detect(input.query))
+  if (formats.length === 0) return { kind: 'none' }
+  let claimed: string | undefined
+  let nas: AccessPoint | undefined
+  for (const a of formats) {
+    const found = await a.locate(input, finder)
+    claimed ??= found.claimed
+    if (found.nas) {
+      nas = found.nas
+      break
+    }
+  }
+  if (!nas || nas.disabledAt) return { kind: 'unknown-nas', name: claimed ?? input.sourceIp }
+  const adapter = adapterFor(nas.vendor)
+  if (!adapter) return { kind: 'bad', problem: `NAS "${nas.name}" is registered as ${nas.vendor}, which has no portal`, nas }
+  if (!adapter.detect(input.query)) return { kind: 'bad', problem: `NAS "${nas.name}" is a ${nas.vendor}: a redirect in another vendor's format is refused`, nas }
+  const trust: NasTrust = { nas, secret: finder.secret(nas) }
+  const parsed = adapter.parse(input, trust)
+  if (!parsed.ok) return { kind: 'bad', problem: parsed.problem, nas }
+  const problem = adapter.verifyRedirect(input, parsed.context, trust)
+  if (problem) return { kind: 'bad', problem, nas }
+  return { kind: 'ok', context: parsed.context, trust }
 }
 
 export interface LoginTarget {
   username: string
   password: string
-}
-
-/**
- * The step that presents a login to the NAS. `returnUrl` is where the NAS
- * should send the browser afterwards (MikroTik dst, openNDS redir); `secret`
- * is the decrypted UAM secret / FAS key.
- */
-export function loginStep(context: PortalContext, creds: LoginTarget, secret: string | undefined, returnUrl: string, lang?: string): LoginStep {
-  const login = context.login
-  switch (login.vendor) {
-    case 'coovachilli':
-      return coovaLoginStep(login, creds, secret, context.userUrl, lang)
-    case 'mikrotik':
-      return mikrotikLoginStep(login, creds, returnUrl)
-    case 'opennds':
-      if (!secret) throw new Error('openNDS needs its FAS key')
-      return openNdsLoginStep(login, secret, returnUrl)
-  }
-}
-
-export function logoutUrl(login: NasLogin): string {
-  switch (login.vendor) {
-    case 'coovachilli':
-      return coovaLogoutUrl(login)
-    case 'mikrotik':
-      return mikrotikLogoutUrl(login)
-    case 'opennds':
-      return openNdsLogoutUrl(login)
-  }
-}
-
-/** Where forms of this context may go (CSP form-action, redirects after a POST included). */
-export function nasOrigins(login: NasLogin): string[] {
-  const out = new Set<string>()
-  const add = (u: string | undefined) => u && out.add(u)
-  switch (login.vendor) {
-    case 'coovachilli':
-      add(coovaOrigin(login))
-      break
-    case 'mikrotik':
-      add(originOf(login.loginUrl))
-      add(login.logoutUrl && originOf(login.logoutUrl))
-      break
-    case 'opennds':
-      add(openNdsOrigin(login))
-      break
-  }
-  return [...out]
 }
 
 const REFRESH_MS = 30_000
@@ -118,6 +113,11 @@ export class NasDirectory {
       found = this.#lookup(name, sourceIp)
     }
     return found
+  }
+
+  async ofVendor(vendor: string): Promise<AccessPoint[]> {
+    await this.#fresh(false)
+    return [...this.#byId.values()].filter((n) => n.vendor === vendor && !n.disabledAt)
   }
 
   async byId(id: number): Promise<AccessPoint | undefined> {

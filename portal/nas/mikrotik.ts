@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalMac } from '../../core/mac.js'
-import { first, type LoginStep, type MikrotikLogin, type ParseResult } from './types.js'
+import { first, isNasHost, originOf, type LoginStep, type MikrotikLogin, type NasAdapter, type NasLogin, type ParseResult } from './types.js'
 
 export function detectMikrotik(query: Record<string, unknown>): boolean {
   return first(query['link-login-only']) !== undefined || first(query['link-login']) !== undefined
@@ -92,4 +92,40 @@ export function mikrotikLoginStep(login: MikrotikLogin, creds: { username: strin
 
 export function mikrotikLogoutUrl(login: MikrotikLogin): string {
   return login.logoutUrl ?? new URL('/logout', login.loginUrl).toString()
+}
+
+const mikrotik = (login: NasLogin): MikrotikLogin => {
+  if (login.vendor !== 'mikrotik') throw new Error(`a ${login.vendor} login given to the MikroTik adapter`)
+  return login
+}
+
+// MikroTik signs nothing in its redirect: the portal trusts only that the
+// browser is sent to the router's own registered addresses, and RADIUS
+// (asked by the router, with the router's Calling-Station-Id) decides.
+export const mikrotikAdapter: NasAdapter = {
+  vendor: 'mikrotik',
+  detect: detectMikrotik,
+  async locate(input, finder) {
+    const identity = first(input.query.identity)?.trim()
+    if (identity) return { nas: await finder.byName(identity), claimed: identity }
+    return { nas: await finder.byAddress(input.sourceIp), claimed: input.sourceIp }
+  },
+  parse: (input) => parseMikrotik(input.query),
+  verifyRedirect(_input, context, trust) {
+    if (context.login.vendor !== 'mikrotik') return 'not a MikroTik redirect'
+    if (context.nasName !== undefined && context.nasName !== trust.nas.name) return 'identity names another NAS'
+    for (const url of [context.login.loginUrl, context.login.logoutUrl]) {
+      if (url && !isNasHost(trust.nas, new URL(url).host)) return `${url} is not an address of NAS "${trust.nas.name}" (register it with --login-host)`
+    }
+    return undefined
+  },
+  loginStep: (context, creds, _trust, returnUrl) => mikrotikLoginStep(mikrotik(context.login), creds, returnUrl),
+  logoutUrl: (login) => mikrotikLogoutUrl(mikrotik(login)),
+  origins(login) {
+    const m = mikrotik(login)
+    return [originOf(m.loginUrl), m.logoutUrl && originOf(m.logoutUrl)].filter((o): o is string => !!o)
+  },
+  signsState: () => false,
+  canLoginAgain: () => false,
+  portalSessionId: () => undefined,
 }

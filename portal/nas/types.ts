@@ -1,6 +1,8 @@
 // What every NAS adapter turns its redirect into, and what it needs to log a
 // browser in. One file per vendor next to this one.
-import type { NasVendor } from '../../core/db/generated/client.js'
+import { isIP } from 'node:net'
+import type { AccessPoint, NasVendor } from '../../core/db/generated/client.js'
+import { AddressMatcher } from '../../core/net.js'
 
 /** Where the NAS says this browser stands (CoovaChilli's `res`, MikroTik's `error`). */
 export type NasState = 'notyet' | 'success' | 'failed' | 'already' | 'logoff'
@@ -34,6 +36,8 @@ export interface OpenNdsLogin {
   hid: string
   /** The `fas` parameter as received, for the return to the portal. */
   fas?: string
+  /** fas_secure_enabled the redirect was made with: 1 (base64) or 2/3 (AES-256-CBC, the same on the wire here). */
+  level?: 1 | 2
 }
 
 export type NasLogin = CoovaLogin | MikrotikLogin | OpenNdsLogin
@@ -83,4 +87,89 @@ export function originOf(url: string): string | undefined {
 export function first(v: unknown): string | undefined {
   if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined
   return typeof v === 'string' ? v : undefined
+}
+
+/** A registered NAS and its decrypted UAM secret / FAS key: what a redirect is checked against. */
+export interface NasTrust {
+  nas: AccessPoint
+  secret?: string
+}
+
+/** A NAS redirect as the portal received it. */
+export interface RedirectInput {
+  query: Record<string, unknown>
+  /** Path and query exactly as received (CoovaChilli signs the URL text). */
+  rawUrl: string
+  /** "scheme://host[:port]" names the portal may have had in the NAS's configuration. */
+  portalPrefixes: string[]
+  sourceIp: string
+}
+
+/** How an adapter finds the registered NAS a query names. */
+export interface NasFinder {
+  byName(name: string): Promise<AccessPoint | undefined>
+  byAddress(ip: string): Promise<AccessPoint | undefined>
+  ofVendor(vendor: PortalVendor): Promise<AccessPoint[]>
+  secret(nas: AccessPoint): string | undefined
+}
+
+/** Which registered NAS a query claims to come from: not proved until verifyRedirect. */
+export interface Located {
+  nas?: AccessPoint
+  /** The name the query gave, for the "not registered" page. */
+  claimed?: string
+}
+
+/**
+ * Everything the portal knows of one vendor. Registered in one table
+ * (index.ts ADAPTERS); the portal chooses the adapter from the registered
+ * NAS's vendor, never from the shape of the query.
+ */
+export interface NasAdapter {
+  readonly vendor: PortalVendor
+  /** The query carries this vendor's parameters. */
+  detect(query: Record<string, unknown>): boolean
+  /** The registered NAS the query names (or comes from). */
+  locate(input: RedirectInput, finder: NasFinder): Promise<Located>
+  /** The query as one context; only what the NAS vouches for is read (openNDS 2/3: decrypted with the NAS's key). */
+  parse(input: RedirectInput, trust: NasTrust): ParseResult
+  /** Proof the redirect came from this NAS and every address it names belongs to the NAS: a problem, or undefined. */
+  verifyRedirect(input: RedirectInput, context: PortalContext, trust: NasTrust): string | undefined
+  /** How the browser presents the one-time login to the NAS. */
+  loginStep(context: PortalContext, creds: { username: string; password: string }, trust: NasTrust, returnUrl: string, lang?: string): LoginStep
+  logoutUrl(login: NasLogin): string
+  /** Origins forms and redirects of this login may go to (CSP form-action). */
+  origins(login: NasLogin): string[]
+  /** The NAS signs the state its redirect reports (success, already): it proves a login. */
+  signsState(trust: NasTrust): boolean
+  /** After a log-out, the same redirect can log in again (CoovaChilli keeps its challenge). */
+  canLoginAgain(login: NasLogin): boolean
+  /**
+   * The NAS asks no RADIUS and sends no accounting (openNDS): the portal
+   * records the session itself, under this Acct-Session-Id, and closes it.
+   * Undefined for a NAS that accounts for itself.
+   */
+  portalSessionId(login: NasLogin): string | undefined
+}
+
+/**
+ * An address the portal may send a browser to, named by an unsigned redirect:
+ * the registered NAS's own address (or inside its registered network), or a
+ * login host registered for it ("host" for any port, "host:port").
+ */
+export function isNasHost(nas: Pick<AccessPoint, 'address' | 'loginHosts'>, hostPort: string): boolean {
+  let host: string
+  let port = ''
+  try {
+    const u = new URL(`http://${hostPort}/`)
+    host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+    port = u.port
+  } catch {
+    return false
+  }
+  for (const entry of nas.loginHosts ?? []) {
+    const e = entry.toLowerCase()
+    if (e === host || e === `${host}:${port}` || (isIP(host) === 6 && (e === `[${host}]` || e === `[${host}]:${port}`))) return true
+  }
+  return isIP(host) !== 0 && new AddressMatcher([[nas.address, true]]).match(host) === true
 }

@@ -66,6 +66,16 @@ export async function loginRoutes(app: FastifyInstance, portal: Portal) {
     if (voucher.revokedAt) return wrong(tr.t('errors.voucherRevoked'))
     if (voucher.validUntil && voucher.validUntil <= new Date()) return wrong(tr.t('errors.voucherExpired', { date: tr.date(voucher.validUntil) }))
     if (voucher.siteId !== null && voucher.siteId !== visit.site.id) return wrong(tr.t('errors.voucherOtherSite'))
+    const { adapter } = portal.adapter(visit)
+    if (adapter.portalSessionId(visit.context.login)) {
+      // No RADIUS behind this NAS: the portal applies RADIUS's voucher rules itself.
+      const admitted = await portal.vouchers.admit({ code, mac, nas: visit.nas })
+      if (!admitted.ok) {
+        req.log.info({ nasId: visit.nas.id, reason: admitted.reason }, 'voucher refused for a NAS without RADIUS')
+        const why = admitted.reason === 'quota_used' ? 'errors.voucherUsedUp' : admitted.reason === 'revoked' ? 'errors.voucherRevoked' : admitted.reason === 'unknown_user' ? 'errors.voucherUnknown' : admitted.reason === 'expired' ? 'errors.voucherExpired' : 'errors.voucherDevices'
+        return again(tr.t(why, { date: voucher.validUntil ? tr.date(voucher.validUntil) : '' }), 403)
+      }
+    }
     const device = await deviceForMac(db, mac)
     const { consent } = await recordConsent(db, { deviceId: device.id, siteId: visit.site.id, method: 'voucher', requestKey: `${body.k}:voucher` })
     return handToNas(portal, req, reply, visit, tr, { method: 'voucher', username: code, password: code, consent, voucherId: voucher.id })

@@ -138,6 +138,17 @@ export async function otpRoutes(app: FastifyInstance, portal: Portal) {
         return fail(tr.t('errors.codeExpired'))
       case 'gone':
         return showEntry(portal, req, reply, visit, tr, { alert: { title: tr.t('errors.codeExpired'), lines: [] }, full: true })
+      case 'used': {
+        // The same form submitted twice (a double tap) finds the consent its
+        // first submit recorded; any other request with this code is a replay.
+        const mine = await db.consent.findUnique({ where: { requestKey: `${body.k}:otp` }, include: { device: { select: { mac: true } } } })
+        if (!mine || mine.siteId !== visit.site.id || mine.device.mac !== visit.context.clientMac) {
+          req.log.info({ nasId: visit.nas.id }, 'a verified phone code used again: refused')
+          return showEntry(portal, req, reply, visit, tr, { alert: { title: tr.t('errors.codeExpired'), lines: [] }, full: true })
+        }
+        const cred = await credentialForConsent(db, portal.ctx.secrets, { consent: mine, nasId: visit.nas.id })
+        return handToNas(portal, req, reply, visit, tr, { method: 'otp', username: cred.username, password: cred.password, consent: mine })
+      }
       case 'verified': {
         const device = await deviceForMac(db, visit.context.clientMac)
         const { consent } = await recordConsent(db, {

@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { countLinkClick, siteLinks } from '../../core/services/link-clicks.js'
-import { showEntry, showSuccess, termsUrl } from '../flow.js'
+import { showEntry, showSuccess, termsUrl, type LoginProof } from '../flow.js'
 import { first } from '../nas/types.js'
 import type { Portal } from '../runtime.js'
 
@@ -32,13 +32,15 @@ export async function pageRoutes(app: FastifyInstance, portal: Portal) {
     const { visit } = result
     const tr = portal.translator(req, undefined, visit.nas.language)
     const ctx = visit.context
+    // A fresh redirect whose NAS signs it (CoovaChilli with a UAM secret) proves its res=success / already.
+    const proof: LoginProof = result.signed ? { kind: 'nas-signed' } : { kind: 'none' }
     switch (ctx.state) {
       case 'success':
-        return showSuccess(portal, req, reply, visit, tr, { timeLeft: ctx.timeLeft })
+        return showSuccess(portal, req, reply, visit, tr, { timeLeft: ctx.timeLeft, proof })
       case 'already':
-        return showSuccess(portal, req, reply, visit, tr, { timeLeft: ctx.timeLeft, already: true })
+        return showSuccess(portal, req, reply, visit, tr, { timeLeft: ctx.timeLeft, already: true, proof })
       case 'logoff': {
-        const again = ctx.login.vendor === 'coovachilli' && ctx.login.challenge ? portal.url('/', { c: visit.token, lang: tr.lang }) : undefined
+        const again = portal.adapter(visit).adapter.canLoginAgain(ctx.login) ? portal.url('/', { c: visit.token, lang: tr.lang }) : undefined
         return portal.message(reply, tr, {
           status: 200,
           title: 'logout.title',
@@ -68,7 +70,7 @@ export async function pageRoutes(app: FastifyInstance, portal: Portal) {
     }
     const tr = portal.translator(req, undefined, visit.nas.language)
     const tl = Number(first(query.tl))
-    return showSuccess(portal, req, reply, visit, tr, { timeLeft: Number.isInteger(tl) && tl > 0 ? tl : undefined })
+    return showSuccess(portal, req, reply, visit, tr, { timeLeft: Number.isInteger(tl) && tl > 0 ? tl : undefined, proof: { kind: 'ticket', token: first(query.l) } })
   })
 
   app.get('/terms', { schema: { querystring: queryString } }, async (req, reply) => {

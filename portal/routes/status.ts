@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { allowanceFor } from '../../core/services/allowance.js'
 import { POSTED_CONTEXT_FIELDS } from '../flow.js'
 import type { Translator } from '../i18n.js'
-import { logoutUrl, nasOrigins } from '../nas/index.js'
+import { adapterOf } from '../nas/index.js'
 import { first } from '../nas/types.js'
 import type { Portal, StatusClaims } from '../runtime.js'
 import { isCrossSitePost } from '../security.js'
@@ -29,12 +29,19 @@ interface Found {
 export async function statusRoutes(app: FastifyInstance, portal: Portal) {
   const db = portal.ctx.db.prisma
 
-  /** The device this request is about: from the status pass, else from an open session at the client's address. */
+  /**
+   * The device this request is about: from the status pass, else from an open
+   * session at the client's address, looked for only at the NAS the request
+   * came through (a registered address or network the source belongs to):
+   * an address seen at one access point says nothing of another's clients.
+   */
   async function whose(req: FastifyRequest, token: unknown): Promise<Found | undefined> {
     const claims = portal.verifyStatus(token)
     if (claims) return { deviceId: claims.d, siteId: claims.s, claims }
+    const nas = await portal.nas.find(undefined, req.ip)
+    if (!nas) return undefined
     const session = await db.session.findFirst({
-      where: { framedIp: req.ip, stoppedAt: null, deviceId: { not: null } },
+      where: { nasId: nas.id, framedIp: req.ip, stoppedAt: null, deviceId: { not: null } },
       orderBy: { startedAt: 'desc' },
       select: { deviceId: true, siteId: true },
     })
@@ -59,7 +66,7 @@ export async function statusRoutes(app: FastifyInstance, portal: Portal) {
         form: token && found.claims ? portal.form(req, token, tr.lang) : undefined,
         refreshUrl: portal.url('/status', { s: token, lang: tr.lang }),
       },
-      { formOrigins: found.claims ? nasOrigins(found.claims.x) : [] },
+      { formOrigins: found.claims ? adapterOf(found.claims.x).origins(found.claims.x) : [] },
     )
   }
 
@@ -86,14 +93,14 @@ export async function statusRoutes(app: FastifyInstance, portal: Portal) {
       if (!claims || !k || isCrossSitePost(req, (h) => portal.isPortalHost(h)) || !checkCsrfToken(portal.signer, body.t, { formKey: k, context: body.c!, ip: req.ip })) {
         return portal.message(reply, tr, { status: 400, title: 'expired.title', lines: [tr.t('expired.text')], page: 'expired' })
       }
-      if (claims.x.vendor === 'opennds') {
+      if (adapterOf(claims.x).portalSessionId(claims.x)) {
         // The portal recorded this session (openNDS has no accounting): it closes it too.
         const now = new Date()
         await db.session.updateMany({ where: { nasId: claims.n, deviceId: claims.d, stoppedAt: null }, data: { stoppedAt: now, updatedAt: now, closeReason: 'stop', terminateCause: 'User-Request' } })
       }
       req.log.info({ nasId: claims.n, siteId: claims.s }, 'log out handed to the NAS')
       reply.header('cache-control', 'no-store')
-      return reply.code(303).redirect(logoutUrl(claims.x))
+      return reply.code(303).redirect(adapterOf(claims.x).logoutUrl(claims.x))
     },
   )
 

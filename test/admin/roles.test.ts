@@ -34,6 +34,7 @@ const WHO: Record<string, Role[]> = {
 // method, path, access
 const ROUTES: [string, string, string][] = [
   ['GET', '/healthz', 'public'],
+  ['GET', '/readyz', 'public'],
   ['GET', '/metrics', 'public'],
   ['GET', '/api/v1/openapi.json', 'public'],
   ['GET', '/login', 'public'],
@@ -54,6 +55,11 @@ const ROUTES: [string, string, string][] = [
   ['POST', '/sites/:id/restore', 'sites'],
   ['GET', '/api/v1/sites', 'sites.read'],
   ['GET', '/api/v1/stats/usage', 'stats'],
+  ['GET', '/stats', 'stats'],
+  ['GET', '/stats/report', 'stats'],
+  ['GET', '/stats/report.csv', 'stats'],
+  ['GET', '/stats/report.pdf', 'stats'],
+  ['GET', '/api/v1/stats/report.pdf', 'stats'],
   ['POST', '/api/v1/sites', 'sites'],
   ['GET', '/api/v1/sites/:id', 'sites.read'],
   ['PATCH', '/api/v1/sites/:id', 'sites'],
@@ -135,6 +141,11 @@ const ROUTES: [string, string, string][] = [
   ['DELETE', '/api/v1/tokens/:id', 'tokens'],
   ['GET', '/audit', 'audit'],
   ['GET', '/api/v1/audit', 'audit'],
+  ['GET', '/privacy', 'personal-data'],
+  ['GET', '/privacy/person', 'personal-data'],
+  ['GET', '/privacy/export', 'personal-data'],
+  ['GET', '/privacy/erase', 'personal-data'],
+  ['POST', '/privacy/erase', 'personal-data'],
 ]
 
 // Things that do not exist: an allowed role gets past the checks and meets a 404 or a 400, and nothing changes.

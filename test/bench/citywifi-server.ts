@@ -29,6 +29,10 @@ export interface PreparedDatabase {
   codes: string[]
   /** Codes of vouchers never used: first logins. */
   fresh: string[]
+  /** One-time portal credentials ("username password"), each for its own device (seed.ts). */
+  credentials: { username: string; password: string }[]
+  /** MACs of devices with a consent at the site, never logged in: MAC authentication. */
+  consented: string[]
   /** CPU seconds of the PostgreSQL processes that work for this database (none when embedded). */
   databaseCpu?: ProcessGroupCpu
   /**
@@ -84,7 +88,7 @@ export async function postgresVersion(): Promise<string> {
 }
 
 /** A fresh database with the benchmark's site, policy, NAS and vouchers (seed.ts). */
-export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; freshVouchers?: number }): Promise<PreparedDatabase> {
+export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; freshVouchers?: number; credentials?: number; consented?: number }): Promise<PreparedDatabase> {
   // Short: the embedded database's Unix socket path lives in it (107 bytes at most).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwb-'))
   const [authPort, acctPort] = [await freeUdpPort(), await freeUdpPort()]
@@ -115,9 +119,10 @@ export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; fr
       await run(process.execPath, ['bin/citywifi.js', 'migrate'], { cwd: ROOT, env })
     }
     const out = path.join(dataDir, 'codes')
-    const args = ['--import', 'tsx', 'test/bench/seed.ts', '--secret', SECRET, '--vouchers', String(opts.vouchers), '--fresh', String(opts.freshVouchers ?? 0), '--out', out]
+    const args = ['--import', 'tsx', 'test/bench/seed.ts', '--secret', SECRET, '--vouchers', String(opts.vouchers), '--fresh', String(opts.freshVouchers ?? 0)]
+    args.push('--credentials', String(opts.credentials ?? 0), '--consented', String(opts.consented ?? 0), '--out', out)
     await run(process.execPath, args, { cwd: ROOT, env })
-    const read = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean)
+    const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean) : [])
     // This database's backends ("postgres: 15/main: postgres citywifi_bench_… 127.0.0.1(…) idle")
     // and the server's own writers, which work for whoever writes.
     const mine = new RegExp(`^postgres: [^\\0]*(: walwriter|: checkpointer|: background writer| ${dbName} )`)
@@ -129,6 +134,11 @@ export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; fr
       secret: SECRET,
       codes: read(`${out}.bound`),
       fresh: read(`${out}.fresh`),
+      credentials: read(`${out}.credentials`).map((l) => {
+        const [username = '', password = ''] = l.split(' ')
+        return { username, password }
+      }),
+      consented: read(`${out}.consented`),
       databaseCpu: dbName ? new ProcessGroupCpu(mine) : undefined,
       walSyncs: dbName
         ? () =>

@@ -1,6 +1,6 @@
 // Small helpers for the benchmarks: /proc readings (RSS, CPU time), free
 // ports, child processes that are always stopped, and number formatting.
-import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process'
 import dgram from 'node:dgram'
 import fs from 'node:fs'
 
@@ -138,6 +138,36 @@ export async function freeUdpPort(): Promise<number> {
   return port
 }
 
+// ---- CPU pinning (taskset) ----
+
+let childCpus: string | undefined
+
+/** Runs taskset; false when it is missing or refuses. */
+function taskset(args: string[]): boolean {
+  try {
+    execFileSync('taskset', args, { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Pins this process (the load generator: every thread) to one core; the
+ * servers it starts afterwards (startChild) get every core back, so that only
+ * the generator is confined. False when taskset is missing.
+ */
+export function pinGenerator(cpu: number, cpus: number): boolean {
+  if (!taskset(['-a', '-cp', String(cpu), String(process.pid)])) return false
+  childCpus = `0-${cpus - 1}`
+  return true
+}
+
+/** Pins running processes (every thread of each) to the given cores ("0", "0-1"). */
+export function pin(pids: number[], cpus: string): boolean {
+  return pids.every((pid) => taskset(['-a', '-cp', cpus, String(pid)]))
+}
+
 const children = new Set<ChildProcess>()
 
 /** Stops every child still running when this process ends, however it ends. */
@@ -163,7 +193,8 @@ export interface Child {
 }
 
 export function startChild(command: string, args: string[], options: SpawnOptions & { echo?: boolean } = {}): Child {
-  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
+  // taskset execs the command: the pid is the command's own.
+  const proc = childCpus ? spawn('taskset', ['-c', childCpus, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options }) : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
   if (proc.pid === undefined) throw new Error(`could not start ${command}`)
   children.add(proc)
   let out = ''

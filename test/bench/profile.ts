@@ -3,7 +3,9 @@
 // (each user once), loads it for --seconds, stops it cleanly (the profile is
 // written at exit) and prints the functions with the most self time and the
 // share of each package, counting only samples inside the measuring window.
-//   node --import tsx test/bench/profile.ts [--db embedded|postgres] [--mode auth|acct]
+// --mode first: first logins instead, vouchers never used, each on a new device
+// and each code once (--first N of them), no cache fill before.
+//   node --import tsx test/bench/profile.ts [--db embedded|postgres] [--mode auth|acct|first]
 //     [--outstanding 64] [--seconds 20] [--users N] [--top 30] [--keep]
 // --users N: load only the first N of the 10,000 users (100: all of them stay cached).
 // --keep leaves the .cpuprofile (open it in Chrome DevTools) and prints its path.
@@ -13,7 +15,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchCitywifi, prepareDatabase, type DbKind } from './citywifi-server.js'
 import { table } from './proc.js'
-import { accountingRequests, authRequests, describeResult, eachUserOnce, runLoad } from './radius-load.js'
+import { accountingRequests, authRequests, describeResult, eachUserOnce, loginsOnce, runLoad } from './radius-load.js'
 
 interface ProfileNode {
   id: number
@@ -128,30 +130,32 @@ async function main() {
       users: { type: 'string' },
       top: { type: 'string', default: '30' },
       keep: { type: 'boolean', default: false },
+      first: { type: 'string', default: '20000' },
     },
   })
+  const first = values.mode === 'first'
   const kind = values.db as DbKind
   if (kind !== 'embedded' && kind !== 'postgres') throw new Error('--db embedded|postgres')
   const acct = values.mode === 'acct'
   const outstanding = Number(values.outstanding ?? (acct ? 256 : 64))
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwprof-'))
-  const db = await prepareDatabase(kind, { vouchers: Number(values.vouchers) })
+  const db = await prepareDatabase(kind, { vouchers: first ? 100 : Number(values.vouchers), freshVouchers: first ? Number(values.first) : 0 })
   let window: [number, number] | undefined
   try {
     const cw = await launchCitywifi(db, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] })
     try {
       const base = { secret: db.secret, serverCpu: cw.cpu }
       const users = values.users ? db.codes.slice(0, Number(values.users)) : db.codes
-      console.log(describeResult(`each user once (${kind})`, await runLoad({ ...base, port: db.authPort, outstanding: 64, warmupSeconds: 0, seconds: 600, next: eachUserOnce(db.codes) })))
+      if (!first) console.log(describeResult(`each user once (${kind})`, await runLoad({ ...base, port: db.authPort, outstanding: 64, warmupSeconds: 0, seconds: 600, next: eachUserOnce(db.codes) })))
       const r = await runLoad({
         ...base,
         port: acct ? db.acctPort : db.authPort,
         outstanding,
         warmupSeconds: 2,
         seconds: Number(values.seconds),
-        next: acct ? accountingRequests(users, `prof${Date.now().toString(36)}`) : authRequests(users),
+        next: first ? loginsOnce(db.fresh.map((c, j) => ({ username: c, password: c, mac: 100 + j }))) : acct ? accountingRequests(users, `prof${Date.now().toString(36)}`) : authRequests(users),
       })
-      console.log(describeResult(`${acct ? 'accounting' : 'access'} (${kind}, profiled)`, r))
+      console.log(describeResult(`${first ? 'first logins' : acct ? 'accounting' : 'access'} (${kind}, profiled)`, r))
       window = r.window
     } finally {
       console.log(`citywifi stopped: exit ${await cw.stop()}`)

@@ -381,6 +381,45 @@ export function authRequests(codes: string[], firstUser = 0): () => RequestSpec 
   return () => specs[n++ % specs.length]!
 }
 
+/** Where the seeded one-time credentials' devices and the consented devices start in macOf's numbering (seed.ts). */
+export const CREDENTIAL_MACS = 2_000_000
+export const CONSENTED_MACS = 3_000_000
+
+/** One login to make: User-Name, its PAP password, and the device (macOf(mac)) it comes from. */
+export interface Login {
+  username: string
+  password: string
+  mac: number
+}
+
+/** Each login once, in order, then nothing: first logins of any kind (vouchers, credentials, MAC authentication). */
+export function loginsOnce(logins: Login[]): () => RequestSpec | undefined {
+  let n = 0
+  return () => {
+    const l = logins[n++]
+    if (!l) return undefined
+    return {
+      code: Code.AccessRequest,
+      password: l.password,
+      attributes: [attr('User-Name', l.username), attr('Service-Type', 'Login-User'), ...nasAttributes(l.mac), attr('Acct-Session-Id', `f${l.mac.toString(16).padStart(15, '0')}`)],
+    }
+  }
+}
+
+/**
+ * Accounting-Request Starts only, each for a new session of one of the users
+ * (each session once): sessions the server did not see log in.
+ */
+export function accountingStarts(codes: string[], tag: string): () => RequestSpec {
+  let n = 0
+  return () => {
+    const i = n % codes.length
+    const round = Math.floor(n / codes.length)
+    n++
+    return { code: Code.AccountingRequest, attributes: [attr('Acct-Status-Type', 'Start'), attr('Acct-Session-Id', `${tag}-${round}-${i}`), attr('User-Name', codes[i]!), ...nasAttributes(i)] }
+  }
+}
+
 /** Each user once, then nothing: first logins, or filling citywifi's cache before measuring. */
 export function eachUserOnce(codes: string[], firstUser = 0): () => RequestSpec | undefined {
   const next = authRequests(codes, firstUser)

@@ -1,16 +1,26 @@
-// The RADIUS benchmark: citywifi (embedded database and PostgreSQL) against
-// FreeRADIUS (Debian's package, files module) with one load generator
-// (radius-load.ts), then accounting throughput; prints a table, the ratios
-// and the targets. test/bench/run.ts runs it; alone:
+// The RADIUS benchmark, with one load generator (radius-load.ts) pinned to
+// one core (taskset), first logins first: FreeRADIUS+SQL (rlm_sql on the same
+// PostgreSQL, with and without its post-auth insert) right before citywifi,
+// every code used once (the lists are sized from a short probe of the peer),
+// for vouchers on new devices, one-time portal credentials and MAC logins of
+// consented devices, and accounting Starts for sessions the process did not
+// log in; then the warm cache per core against FreeRADIUS-files (each server
+// pinned to the core the generator does not use), then accounting
+// throughput; prints tables, the ratios and the targets. test/bench/run.ts
+// runs it; alone:
 //   node --import tsx test/bench/radius.ts
 // Environment: BENCH_SECONDS (Access-Request window, default 30), BENCH_WARMUP (3), BENCH_ACCT_SECONDS (10),
 // BENCH_DB (embedded,postgres), BENCH_DATABASE_URL (default TEST_DATABASE_URL
 // or postgresql://postgres@127.0.0.1:5432/test), BENCH_JSON (write the
 // results there too), BENCH_QUIET_CORES (0.15: wait while other processes
-// use more), BENCH_FREERADIUS (/usr/sbin/freeradius), BENCH_NODE_ARGS.
+// use more), BENCH_FREERADIUS (/usr/sbin/freeradius), BENCH_NODE_ARGS,
+// BENCH_FIRST_SECONDS (first-login window, default 10), BENCH_FIRST_LOGINS
+// (codes per kind; default sized from the probe), BENCH_SECTIONS
+// (first,warm,acct: which parts run).
 import fs from 'node:fs'
 import os from 'node:os'
 import {
+  BENCH_DATABASE_URL,
   launchCitywifi,
   postgresProblem,
   postgresVersion,
@@ -20,9 +30,22 @@ import {
   type DbKind,
   type PreparedDatabase,
 } from './citywifi-server.js'
-import { DEBIAN_THREADS, freeradiusVersion, startFreeRadius, type FreeRadiusUnderTest } from './freeradius.js'
-import { int, ms, ratio, table, waitForQuiet } from './proc.js'
-import { accountingRequests, authRequests, describeResult, eachUserOnce, runLoad, type LoadResult, type RequestSpec } from './radius-load.js'
+import { DEBIAN_THREADS, freeradiusVersion, prepareFreeRadiusSql, startFreeRadius, type FreeRadiusSqlDatabase, type FreeRadiusUnderTest } from './freeradius.js'
+import { int, ms, pin, pinGenerator, processTree, ProcessGroupCpu, ratio, table, waitForQuiet } from './proc.js'
+import {
+  accountingRequests,
+  accountingStarts,
+  authRequests,
+  CONSENTED_MACS,
+  CREDENTIAL_MACS,
+  describeResult,
+  eachUserOnce,
+  loginsOnce,
+  runLoad,
+  type LoadResult,
+  type Login,
+  type RequestSpec,
+} from './radius-load.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
@@ -32,13 +55,28 @@ const DBS = (process.env.BENCH_DB ?? 'embedded,postgres').split(',').map((s) => 
 // BENCH_NODE_ARGS: extra node options for citywifi (e.g. --trace-gc with BENCH_SHOW_OUTPUT=1).
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const USERS = 10_000
-const FRESH = 500
 const LEVELS = [8, 64] as const
 const ACCT_OUTSTANDING = 256
 const HOT_USERS = 100
 const TIMEOUT_MS = 2000
+const FIRST_SECONDS = Number(process.env.BENCH_FIRST_SECONDS ?? 10)
+const FIRST_WARMUP = 1
+const FIRST_OUTSTANDING = 64
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'first,warm,acct').split(',').map((s) => s.trim()))
+// The generator on the last core, servers pinned for per-core figures on the first.
+const CPUS = os.cpus().length
+const GENERATOR_CPU = CPUS - 1
+const SERVER_CPU = '0'
+let pinned = false
 
-type ServerName = 'FreeRADIUS' | 'citywifi embedded' | 'citywifi PostgreSQL'
+type ServerName = 'FreeRADIUS' | 'FreeRADIUS+SQL' | 'FreeRADIUS+SQL post-auth' | 'citywifi embedded' | 'citywifi PostgreSQL'
+
+// First-login rows (test names), in the order printed.
+const FIRST_VOUCHER = 'first logins: vouchers on new devices'
+const FIRST_CREDENTIAL = 'first logins: one-time portal credentials'
+const FIRST_MAC = 'first logins: MAC logins of consented devices'
+const FIRST_PEER = 'first logins: radcheck users'
+const STARTS_UNSEEN = 'Accounting Starts, sessions not logged in here'
 
 interface Row {
   server: ServerName
@@ -116,12 +154,110 @@ async function benchFreeRadius(codes: string[]) {
     return
   }
   try {
-    log(`  ${fr.settings}; RSS ${fr.rss().toFixed(0)} MiB idle`)
+    const perCore = pinned && pin([fr.pid], SERVER_CPU)
+    log(`  ${fr.settings}; RSS ${fr.rss().toFixed(0)} MiB idle${perCore ? `; pinned to core ${SERVER_CPU}` : ''}`)
     const idle = fr.rss()
     for (const n of LEVELS) await measure('FreeRADIUS', 'Access-Request', fr.port, SECRET, n, next, fr.cpu)
+    await measure('FreeRADIUS', `Access-Request, ${HOT_USERS} users`, fr.port, SECRET, 64, authRequests(codes.slice(0, HOT_USERS)), fr.cpu, { seconds: 10 })
     memory.push({ server: 'FreeRADIUS', idle, afterAuth: fr.rss() })
   } finally {
     await fr.stop()
+  }
+}
+
+// ---- First logins ----
+
+/** Accepted logins per second in the window: a reject is not a login. */
+const acceptsPerSecond = (r: LoadResult) => r.accepts / r.seconds
+
+/**
+ * A short run of FreeRADIUS+SQL over a few users, cycled: how many first
+ * logins a window will need, so that no code is used twice.
+ */
+async function probeFirstLoginRate(sql: FreeRadiusSqlDatabase): Promise<number> {
+  const codes = Array.from({ length: 2000 }, (_, i) => `probe${i.toString(36).padStart(6, '0')}`)
+  await sql.addUsers(codes)
+  const fr = await startFreeRadius({ secret: SECRET, codes, probe: authRequests(codes)(), sql: { database: sql, postAuth: false } })
+  try {
+    const r = await runLoad({ port: fr.port, secret: SECRET, outstanding: FIRST_OUTSTANDING, warmupSeconds: 1, seconds: 3, timeoutMs: TIMEOUT_MS, next: authRequests(codes) })
+    return acceptsPerSecond(r)
+  } finally {
+    await fr.stop()
+  }
+}
+
+// The user FreeRADIUS+SQL is asked for as it starts: none of the measured codes is used twice.
+const PEER_PROBE_USER = 'startup-probe'
+
+/** FreeRADIUS+SQL, without and with the stock post-auth insert: each code once; then accounting Starts. */
+async function benchFreeRadiusSql(sql: FreeRadiusSqlDatabase, codes: string[], startCodes: string[]) {
+  await sql.addUsers([PEER_PROBE_USER])
+  const dbCpu = new ProcessGroupCpu(new RegExp(`^postgres: [^\\0]* ${sql.name} `))
+  dbCpu.track()
+  for (const postAuth of [false, true]) {
+    const server: ServerName = postAuth ? 'FreeRADIUS+SQL post-auth' : 'FreeRADIUS+SQL'
+    log(`\n== ${server} (${freeradiusVersion()}) ==`)
+    let fr: FreeRadiusUnderTest
+    try {
+      fr = await startFreeRadius({ secret: SECRET, codes, probe: authRequests([PEER_PROBE_USER])(), sql: { database: sql, postAuth } })
+    } catch (err) {
+      notes.push(`${server} could not be measured: ${(err as Error).message.split('\n')[0]}`)
+      log(`  ! ${(err as Error).message}`)
+      continue
+    }
+    try {
+      log(`  ${fr.settings}`)
+      const cpu = () => fr.cpu() + dbCpu.total()
+      const logins: Login[] = codes.map((c, j) => ({ username: c, password: c, mac: USERS + j }))
+      await measure(server, FIRST_PEER, fr.port, SECRET, FIRST_OUTSTANDING, loginsOnce(logins), cpu, { warmup: FIRST_WARMUP, seconds: FIRST_SECONDS })
+      if (!postAuth && SECTIONS.has('acct')) {
+        await measure(server, STARTS_UNSEEN, fr.acctPort, SECRET, ACCT_OUTSTANDING, accountingStarts(startCodes, `s${Date.now().toString(36)}`), cpu, { warmup: 1, seconds: ACCT_SECONDS })
+      }
+    } finally {
+      await fr.stop()
+    }
+  }
+  dbCpu.untrack()
+  const written = await sql.counts()
+  log(`  FreeRADIUS+SQL wrote ${int(written.postauth)} radpostauth and ${int(written.radacct)} radacct rows`)
+}
+
+/** citywifi's first logins, each kind once per code, in a process that has answered nobody yet; then Starts it did not log in. */
+async function benchCitywifiFirst(db: PreparedDatabase) {
+  const server: ServerName = db.kind === 'embedded' ? 'citywifi embedded' : 'citywifi PostgreSQL'
+  log(`\n== ${server}: first logins ==`)
+  const cw = await launchCitywifi(db, { nodeArgs: NODE_ARGS })
+  try {
+    log(`  pid ${cw.pid}; ${int(db.fresh.length)} new vouchers, ${int(db.credentials.length)} one-time credentials, ${int(db.consented.length)} consented devices`)
+    const o = { warmup: FIRST_WARMUP, seconds: FIRST_SECONDS }
+    await measure(server, FIRST_VOUCHER, db.authPort, db.secret, FIRST_OUTSTANDING, loginsOnce(db.fresh.map((c, j) => ({ username: c, password: c, mac: USERS + j }))), cw.cpu, o)
+    const creds = db.credentials.map((c, j) => ({ username: c.username, password: c.password, mac: CREDENTIAL_MACS + j }))
+    await measure(server, FIRST_CREDENTIAL, db.authPort, db.secret, FIRST_OUTSTANDING, loginsOnce(creds), cw.cpu, o)
+    // CoovaChilli's MAC authentication: User-Name the MAC, its macpasswd "password".
+    const macs = db.consented.map((m, j) => ({ username: m, password: 'password', mac: CONSENTED_MACS + j }))
+    await measure(server, FIRST_MAC, db.authPort, db.secret, FIRST_OUTSTANDING, loginsOnce(macs), cw.cpu, o)
+    if (SECTIONS.has('acct')) {
+      await measure(server, STARTS_UNSEEN, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingStarts(db.codes, `s${Date.now().toString(36)}`), cw.cpu, { warmup: 1, seconds: ACCT_SECONDS })
+    }
+  } finally {
+    await stopCitywifi(server, cw)
+  }
+}
+
+async function stopCitywifi(server: ServerName, cw: CitywifiUnderTest) {
+  const code = await cw.stop()
+  if (code !== '0') {
+    notes.push(`${server} exited with ${code} on SIGTERM`)
+    log(`  ! exited with ${code} on SIGTERM; its last output:\n${cw.child.output().slice(-3000)}`)
+  }
+  const errors = cw.child
+    .output()
+    .split('\n')
+    .filter((l) => /"level":(50|60)/.test(l))
+  if (errors.length) {
+    const first = errors[0]!.match(/"msg":"([^"]*)"/)?.[1]
+    const why = errors[0]!.match(/"message":"([^"]*)"/)?.[1]
+    notes.push(`${server} logged ${errors.length} error lines during the run, e.g. "${first}"${why ? `: ${why}` : ''}`)
   }
 }
 
@@ -135,18 +271,24 @@ async function benchCitywifi(db: PreparedDatabase) {
   log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${cw.pid}, RADIUS_WORKERS=${db.env.RADIUS_WORKERS}); RSS ${cw.rss().toFixed(0)} MiB idle (all its processes)`)
   const idle = cw.rss()
   try {
-    // First logins: vouchers never used, each binding its device (a database write).
-    await measure(server, `first logins (${FRESH} new vouchers)`, db.authPort, db.secret, 64, eachUserOnce(db.fresh, USERS), cw.cpu, { warmup: 0, seconds: 600 })
     // Every known user once: citywifi reads each voucher and device (its cache is empty).
     await measure(server, `each user once (cache empty)`, db.authPort, db.secret, 64, eachUserOnce(db.codes), cw.cpu, { warmup: 0, seconds: 600 })
+    // Warm cache per core: the server on one core, the generator on the other.
+    const perCore = pinned && pin(processTree(cw.pid), SERVER_CPU)
+    if (perCore) log(`  pinned to core ${SERVER_CPU} for the warm runs (PostgreSQL is not)`)
     const next = authRequests(db.codes)
     for (const n of LEVELS) await measure(server, 'Access-Request', db.authPort, db.secret, n, next, cw.cpu)
     // Diagnostic: the same path with every user in the cache (no database at all).
     await measure(server, `Access-Request, ${HOT_USERS} users (all cached)`, db.authPort, db.secret, 64, authRequests(db.codes.slice(0, HOT_USERS)), cw.cpu, { seconds: 10 })
+    if (perCore) pin(processTree(cw.pid), `0-${CPUS - 1}`)
     const afterAuth = cw.rss()
     // PostgreSQL counts its WAL flushes, one per durable commit: records per commit and the
     // time one takes (the writer runs one transaction at a time).
     const commits: Promise<number>[] = []
+    if (!SECTIONS.has('acct')) {
+      memory.push({ server, idle, afterAuth })
+      return
+    }
     const acct = await measure(server, 'Accounting-Request', db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `b${Date.now().toString(36)}`), cw.cpu, {
       warmup: 2,
       seconds: ACCT_SECONDS,
@@ -160,20 +302,7 @@ async function benchCitywifi(db: PreparedDatabase) {
     }
     memory.push({ server, idle, afterAuth, afterAcct: cw.rss() })
   } finally {
-    const code = await cw.stop()
-    if (code !== '0') {
-      notes.push(`${server} exited with ${code} on SIGTERM`)
-      log(`  ! exited with ${code} on SIGTERM; its last output:\n${cw.child.output().slice(-3000)}`)
-    }
-    const errors = cw.child
-      .output()
-      .split('\n')
-      .filter((l) => /"level":(50|60)/.test(l))
-    if (errors.length) {
-      const first = errors[0]!.match(/"msg":"([^"]*)"/)?.[1]
-      const why = errors[0]!.match(/"message":"([^"]*)"/)?.[1]
-      notes.push(`${server} logged ${errors.length} error lines during the run, e.g. "${first}"${why ? `: ${why}` : ''}`)
-    }
+    await stopCitywifi(server, cw)
   }
 }
 
@@ -183,14 +312,64 @@ function find(server: ServerName, test: string, outstanding: number) {
   return rows.find((r) => r.server === server && r.test === test && r.outstanding === outstanding)?.result
 }
 
+const errors = (r: LoadResult) => r.timeouts + r.badReplies + r.unexpected
+const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '–')
+const FIRST_TESTS = [FIRST_VOUCHER, FIRST_CREDENTIAL, FIRST_MAC]
+
+/** First logins against FreeRADIUS+SQL (both variants), accepted logins per second; then Starts not logged in. */
+function printFirstSummary() {
+  const peer = find('FreeRADIUS+SQL', FIRST_PEER, FIRST_OUTSTANDING)
+  const peerPost = find('FreeRADIUS+SQL post-auth', FIRST_PEER, FIRST_OUTSTANDING)
+  log(`\n== First logins: each code once, PAP + Message-Authenticator, ${FIRST_OUTSTANDING} outstanding, ${FIRST_SECONDS} s after ${FIRST_WARMUP} s; generator pinned to core ${pinned ? GENERATOR_CPU : '– (not pinned)'}, servers and PostgreSQL on all cores ==`)
+  log(`   logins/s = Access-Accepts per second; a reject is an error here. CPU in cores (server: the server + its PostgreSQL backends)`)
+  const out: string[][] = []
+  for (const r of rows.filter((r) => r.test === FIRST_PEER || FIRST_TESTS.includes(r.test))) {
+    const vs = (p: LoadResult | undefined) => (p && r.server.startsWith('citywifi') ? ratio(acceptsPerSecond(r.result) / acceptsPerSecond(p)) : '')
+    out.push([
+      r.server,
+      r.test.replace('first logins: ', ''),
+      int(acceptsPerSecond(r.result)),
+      ms(r.result.p50),
+      ms(r.result.p99),
+      String(errors(r.result) + r.result.rejects),
+      pct(r.result.serverCpu),
+      pct(r.result.generatorCpu),
+      pct(r.result.otherCpu),
+      vs(peer),
+      peer && r.server.startsWith('citywifi') ? ratio(r.result.p99 / peer.p99) : '',
+      vs(peerPost),
+    ])
+  }
+  log(table(['server', 'logins', 'logins/s', 'p50 ms', 'p99 ms', 'errors', 'server', 'gen.', 'others', 'vs FR+SQL', 'p99 vs FR+SQL', 'vs FR+SQL post-auth'], out))
+  const starts = rows.filter((r) => r.test === STARTS_UNSEEN)
+  if (starts.length) {
+    const base = starts.find((r) => r.server === 'FreeRADIUS+SQL')?.result
+    log(`\n== ${STARTS_UNSEEN}: each a new session of a voucher this process never accepted, ${ACCT_OUTSTANDING} outstanding ==`)
+    log(
+      table(
+        ['server', 'Starts/s', 'p50 ms', 'p99 ms', 'errors', 'server', 'vs FR+SQL'],
+        starts.map((r) => [
+          r.server,
+          int(r.result.acks / r.result.seconds),
+          ms(r.result.p50),
+          ms(r.result.p99),
+          String(errors(r.result)),
+          pct(r.result.serverCpu),
+          base && r.server.startsWith('citywifi') ? ratio(r.result.acks / base.acks) : '',
+        ]),
+      ),
+    )
+  }
+}
+
 function printSummary() {
-  const errors = (r: LoadResult) => r.timeouts + r.badReplies + r.unexpected
-  const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '–')
+  printFirstSummary()
   log(`\n== Access-Request: PAP + Message-Authenticator, ${int(USERS)} users cycled (own Calling-Station-Id each), every reply verified ==`)
   log(`   ${SECONDS} s measured after ${WARMUP} s warm-up; 4 sockets; timeout ${TIMEOUT_MS} ms, no retransmission; CPU in cores (server: citywifi + its PostgreSQL backends)`)
   const fr = (n: number) => find('FreeRADIUS', 'Access-Request', n)
   const out: string[][] = []
-  for (const r of rows.filter((r) => r.test !== 'Accounting-Request')) {
+  log(`   warm runs: each server pinned to core ${pinned ? SERVER_CPU : '– (not pinned)'}, the generator to core ${pinned ? GENERATOR_CPU : '–'}`)
+  for (const r of rows.filter((r) => r.test !== 'Accounting-Request' && r.test !== STARTS_UNSEEN && r.test !== FIRST_PEER && !FIRST_TESTS.includes(r.test))) {
     const base = r.test === 'Access-Request' ? fr(r.outstanding) : undefined
     const vs = base && r.server !== 'FreeRADIUS'
     out.push([
@@ -242,6 +421,19 @@ function printSummary() {
 
   log('\n== Targets ==')
   const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED')
+  const peer = find('FreeRADIUS+SQL', FIRST_PEER, FIRST_OUTSTANDING)
+  for (const test of FIRST_TESTS) {
+    const c = find('citywifi PostgreSQL', test, FIRST_OUTSTANDING)
+    const ok = c && peer ? acceptsPerSecond(c) >= acceptsPerSecond(peer) && c.p99 <= peer.p99 && errors(c) + c.rejects === 0 : undefined
+    log(`citywifi PostgreSQL ${test} ≥ 1.0× FreeRADIUS+SQL, p99 no worse: ${c && peer ? `${ratio(acceptsPerSecond(c) / acceptsPerSecond(peer))}, p99 ${ms(c.p99)} vs ${ms(peer.p99)} ms` : '–'} — ${verdict(ok)}`)
+  }
+  for (const test of FIRST_TESTS) {
+    const c = find('citywifi embedded', test, FIRST_OUTSTANDING)
+    log(`citywifi embedded ${test} ≥ 2,000/s: ${c ? int(acceptsPerSecond(c)) : '–'}/s — ${verdict(c ? acceptsPerSecond(c) >= 2000 && errors(c) + c.rejects === 0 : undefined)}`)
+  }
+  const sFr = find('FreeRADIUS+SQL', STARTS_UNSEEN, ACCT_OUTSTANDING)
+  const sCw = find('citywifi PostgreSQL', STARTS_UNSEEN, ACCT_OUTSTANDING)
+  log(`citywifi PostgreSQL ${STARTS_UNSEEN} ≥ 1.0× FreeRADIUS+SQL: ${sFr && sCw ? ratio(sCw.acks / sFr.acks) : '–'} — ${verdict(sFr && sCw ? sCw.acks >= sFr.acks && errors(sCw) === 0 : undefined)}`)
   for (const server of ['citywifi embedded', 'citywifi PostgreSQL'] as const) {
     const c64 = find(server, 'Access-Request', 64)
     const f64 = fr(64)
@@ -283,22 +475,61 @@ async function main() {
     }
   }
 
-  // The first database's vouchers are FreeRADIUS's users too.
+  pinned = CPUS >= 2 && pinGenerator(GENERATOR_CPU, CPUS)
+  log(pinned ? `load generator pinned to core ${GENERATOR_CPU} (taskset)` : 'load generator not pinned (taskset missing or one core)')
+  if (pinned) notes.push(`generator pinned to core ${GENERATOR_CPU}; warm runs pin each server to core ${SERVER_CPU}`)
+
+  // The peer for first logins, and the size of the code lists from a short probe of it.
+  const firstSection = SECTIONS.has('first')
+  let sql: FreeRadiusSqlDatabase | undefined
+  let firstLogins = Number(process.env.BENCH_FIRST_LOGINS ?? 0)
   const prepared = new Map<DbKind, PreparedDatabase>()
   try {
+    if (firstSection && frVersion && kinds.includes('postgres')) {
+      try {
+        sql = await prepareFreeRadiusSql(BENCH_DATABASE_URL)
+        if (!firstLogins) {
+          await quiet('the FreeRADIUS+SQL probe', () => 0)
+          const rate = await probeFirstLoginRate(sql)
+          // Room for a server four times as fast as the peer's probe (at least 20,000), so that no code repeats;
+          // a list used up early ends that window early (its rate stays right).
+          firstLogins = Math.min(200_000, Math.max(20_000, Math.ceil((rate * (FIRST_WARMUP + FIRST_SECONDS) * 4) / 1000) * 1000))
+          log(`probe: FreeRADIUS+SQL answered ${int(rate)} first logins/s; ${int(firstLogins)} codes of each kind`)
+        }
+      } catch (err) {
+        notes.push(`FreeRADIUS+SQL could not be prepared: ${(err as Error).message.split('\n')[0]}`)
+        log(`  ! ${(err as Error).message}`)
+      }
+    }
+    if (firstSection && !firstLogins) firstLogins = 20_000
+    const n = firstSection ? firstLogins : 0
     for (const kind of kinds) {
       const t = Date.now()
-      prepared.set(kind, await prepareDatabase(kind, { vouchers: USERS, freshVouchers: FRESH }))
-      log(`seeded the ${kind} database (site, policy, NAS, ${int(USERS)} vouchers bound to their devices, ${FRESH} unused) in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+      prepared.set(kind, await prepareDatabase(kind, { vouchers: USERS, freshVouchers: n, credentials: n, consented: n }))
+      log(`seeded the ${kind} database (site, policy, NAS, ${int(USERS)} vouchers bound to their devices; ${int(n)} unused vouchers, one-time credentials and consented devices) in ${((Date.now() - t) / 1000).toFixed(1)} s`)
     }
-    const first = prepared.values().next().value
-    if (frVersion) {
-      if (first) await benchFreeRadius(first.codes)
-      else notes.push('no citywifi database could be prepared, so FreeRADIUS had no users')
+    // First logins: the peer right before citywifi on PostgreSQL, with citywifi's own codes.
+    if (firstSection) {
+      const pgDb = prepared.get('postgres')
+      if (sql && pgDb) {
+        await sql.addUsers(pgDb.fresh)
+        await benchFreeRadiusSql(sql, pgDb.fresh, pgDb.codes)
+      }
+      if (pgDb) await benchCitywifiFirst(pgDb)
+      const embedded = prepared.get('embedded')
+      if (embedded) await benchCitywifiFirst(embedded)
     }
-    for (const db of prepared.values()) await benchCitywifi(db)
+    if (SECTIONS.has('warm')) {
+      const first = prepared.values().next().value
+      if (frVersion) {
+        if (first) await benchFreeRadius(first.codes)
+        else notes.push('no citywifi database could be prepared, so FreeRADIUS had no users')
+      }
+      for (const db of prepared.values()) await benchCitywifi(db)
+    }
   } finally {
     for (const db of prepared.values()) await db.remove()
+    await sql?.remove()
   }
   printSummary()
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rows, memory, notes, seconds: SECONDS, warmup: WARMUP, acctSeconds: ACCT_SECONDS }, null, 2))

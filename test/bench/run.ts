@@ -63,6 +63,7 @@ const benches = [
   { name: 'codec (test/bench/codec.ts)', file: 'test/bench/codec.ts' },
   { name: 'portal (test/bench/portal.ts)', file: 'test/bench/portal.ts' },
   { name: 'statistics (test/bench/stats.ts)', file: 'test/bench/stats.ts' },
+  { name: 'faults (test/bench/faults.ts)', file: 'test/bench/faults.ts' },
 ]
 for (const b of benches) {
   if (!fs.existsSync(path.join(ROOT, b.file))) {

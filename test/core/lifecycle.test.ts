@@ -143,13 +143,17 @@ if (dbKinds().includes('postgres')) {
     t.notMatch(cli.output(), /RADIUS shared secret/, 'no demo seeded on PostgreSQL')
 
     // Losing the database turns health red.
-    execFileSync('psql', [db.url!.replace(/\/[^/]+$/, '/test'), '-qc', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${new URL(db.url!).pathname.slice(1)}'`])
+    // Closed to new connections first: a job reconnecting in between would keep the database up.
     execFileSync('psql', [db.url!.replace(/\/[^/]+$/, '/test'), '-qc', `ALTER DATABASE ${new URL(db.url!).pathname.slice(1)} ALLOW_CONNECTIONS false`])
-    const down = await fetch(`${portal}/healthz`)
-    t.equal(down.status, 503, 'healthz is 503 while the database does not answer')
-    t.match(await down.json(), { status: 'unavailable', database: 'down' })
+    execFileSync('psql', [db.url!.replace(/\/[^/]+$/, '/test'), '-qc', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${new URL(db.url!).pathname.slice(1)}'`])
+    const down = await fetch(`${portal}/readyz`)
+    t.equal(down.status, 503, 'readyz is 503 while the database does not answer')
+    t.match(await down.json(), { status: 'unavailable', database: 'down', writable: false })
+    const alive = await fetch(`${portal}/healthz`)
+    t.equal(alive.status, 200, 'healthz stays 200: the process is alive')
+    t.match(await alive.json(), { status: 'ok', database: 'down' })
     execFileSync('psql', [db.url!.replace(/\/[^/]+$/, '/test'), '-qc', `ALTER DATABASE ${new URL(db.url!).pathname.slice(1)} ALLOW_CONNECTIONS true`])
-    t.equal((await fetch(`${portal}/healthz`)).status, 200, 'and green again when it is back')
+    t.equal((await fetch(`${portal}/readyz`)).status, 200, 'and ready again when it is back')
 
     await stopWithin(t, cli, 10_000)
   })

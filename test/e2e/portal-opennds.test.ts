@@ -1,4 +1,4 @@
-// Chromium behind a fake openNDS (FAS secure level 1): the portal sends the
+// Chromium behind a fake openNDS (FAS secure level 3, AES-256-CBC as openNDS encrypts it): the portal sends the
 // browser to opennds_auth with tok = SHA-256(hid ‖ faskey); the gateway
 // opens only for the right token; openNDS has no RADIUS, so the portal
 // records the session and closes it on log-out.
@@ -9,7 +9,7 @@ import { launchBrowser, phone, startStack } from './stack.js'
 
 const browserP = launchBrowser()
 t.teardown(async () => (await browserP).close())
-const FAS_KEY = 'c775e7b757ede630cd0aa1113bd1026'
+const FAS_KEY = 'fas-key-of-quan5-nds-2026'
 
 for (const kind of dbKinds()) {
   t.test(`${kind}: openNDS — click-through, the portal's own session record, log out`, async (t) => {

@@ -1,9 +1,14 @@
-// A fake openNDS gateway with a remote FAS at secure level 1: it redirects
-// the browser to the portal with ?fas=<base64 of the client's parameters,
-// hid included>, and opens the client only when /opennds_auth/ gets
-// tok = hex SHA-256(hid ‖ faskey), as openNDS checks it. /opennds_deny/ logs
-// the client out.
-import { createHash, randomBytes } from 'node:crypto'
+// A fake openNDS gateway with a remote FAS. At fas_secure_enabled 2 and 3
+// (the default) it redirects the browser to the portal with ?fas=…&iv=… as
+// openNDS's own PHP step makes them: the client's fields, comma-space
+// separated, encrypted with openssl_encrypt(aes-256-cbc, faskey, iv) whose
+// output is base64, base64-encoded once more; the iv is the first 16 hex
+// digits of SHA-256 of 8 random bytes in base64; the key is the faskey's
+// bytes cut or NUL-padded to 32. At level 1 the fields are only
+// base64-encoded. It opens the client only when /opennds_auth/ gets
+// tok = hex SHA-256(hid ‖ faskey) for that client's hid, as openNDS checks
+// it. /opennds_deny/ logs the client out.
+import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { listen, page, redirect } from './http.js'
 
 export interface FakeOpenNdsOptions {
@@ -12,6 +17,21 @@ export interface FakeOpenNdsOptions {
   fasKey: string
   clientMac: string
   clientIp?: string
+  /** fas_secure_enabled: 1, 2 or 3 (default 3; 2 and 3 differ only in the FAS URL's scheme). */
+  level?: 1 | 2 | 3
+}
+
+/** What openNDS's PHP openssl_encrypt does with a faskey and an iv string. */
+export function encryptFasLikeOpenNds(fields: string, fasKey: string, iv: string): string {
+  const key = Buffer.alloc(32)
+  Buffer.from(fasKey, 'utf8').copy(key, 0, 0, 32)
+  const cipher = createCipheriv('aes-256-cbc', key, Buffer.from(iv, 'latin1'))
+  const php = Buffer.concat([cipher.update(fields, 'utf8'), cipher.final()]).toString('base64')
+  return Buffer.from(php).toString('base64')
+}
+
+export function openNdsIv(): string {
+  return createHash('sha256').update(randomBytes(8).toString('base64')).digest('hex').slice(0, 16)
 }
 
 export class FakeOpenNds {
@@ -24,7 +44,7 @@ export class FakeOpenNds {
   #close: (() => Promise<void>) | undefined
 
   constructor(opts: FakeOpenNdsOptions) {
-    this.opts = { clientIp: '192.168.8.44', ...opts }
+    this.opts = { clientIp: '192.168.8.44', level: 3, ...opts }
   }
 
   async start(): Promise<this> {
@@ -60,19 +80,22 @@ export class FakeOpenNds {
     this.hid = randomBytes(32).toString('hex')
     const gw = new URL(this.url).host
     const fields = [
+      ...(this.opts.level === 1 ? [] : [`hid=${this.hid}`]),
       `clientip=${this.opts.clientIp}`,
       `clientmac=${this.opts.clientMac.toLowerCase()}`,
       `client_type=cpd_can`,
       `gatewayname=${encodeURIComponent(this.opts.gatewayName)}`,
       `gatewayurl=${encodeURIComponent(`http://${gw}/`)}`,
       `version=10.2.0`,
-      `hid=${this.hid}`,
+      ...(this.opts.level === 1 ? [`hid=${this.hid}`] : []),
       `gatewayaddress=${gw}`,
       `gatewaymac=0a:1b:2c:3d:4e:5f`,
       `authdir=opennds_auth`,
       `originurl=${encodeURIComponent(originUrl)}`,
       `clientif=br-lan`,
     ]
-    return `${this.opts.portalUrl}/?fas=${Buffer.from(fields.join(', ')).toString('base64')}`
+    if (this.opts.level === 1) return `${this.opts.portalUrl}/?fas=${Buffer.from(fields.join(', ')).toString('base64')}`
+    const iv = openNdsIv()
+    return `${this.opts.portalUrl}/?fas=${encodeURIComponent(encryptFasLikeOpenNds(fields.join(', '), this.opts.fasKey, iv))}&iv=${iv}`
   }
 }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createHash } from 'node:crypto'
 import { chapResponse } from '../../radius/codec/index.js'
 import { coovaChapResponse, coovaLoginStep, coovaLogoutUrl, parseCoova, verifyCoovaChecksum } from '../../portal/nas/coovachilli.js'
-import { parseRedirect } from '../../portal/nas/index.js'
+import { ADAPTERS } from '../../portal/nas/index.js'
 
 const q = (s: string) => Object.fromEntries(new URLSearchParams(s))
 const BASE = 'res=notyet&uamip=10.1.0.1&uamport=3990&challenge=0123456789abcdef0123456789abcdef&mac=AA-BB-CC-DD-EE-FF&nasid=quan1-chilli&userurl=http%3a%2f%2fexample.org%2f'
@@ -21,7 +21,7 @@ t.test('a notyet redirect becomes one PortalContext', async (t) => {
     state: 'notyet',
     login: { vendor: 'coovachilli', uamip: '10.1.0.1', uamport: 3990, challenge: '0123456789abcdef0123456789abcdef' },
   })
-  t.equal(parseRedirect(q(BASE))?.ok, true, 'picked by parseRedirect')
+  t.same(Object.values(ADAPTERS).filter((a) => a.detect(q(BASE))).map((a) => a.vendor), ['coovachilli'], 'only the CoovaChilli adapter detects it')
 })
 
 t.test('res values: success with timeleft, failed with reply, already, logoff; unknown reads as notyet', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseRedirect } from '../../portal/nas/index.js'
+import { ADAPTERS } from '../../portal/nas/index.js'
 import { decodeFas, openNdsLoginStep, openNdsLogoutUrl, openNdsToken, parseOpenNds } from '../../portal/nas/opennds.js'
 
 const HID = 'ab12'.repeat(16)
@@ -37,7 +37,7 @@ t.test('a level-1 redirect becomes one PortalContext', async (t) => {
     userUrl: 'http://example.org/news?a=1',
     login: { vendor: 'opennds', gatewayAddress: '192.168.8.1:2050', authdir: 'opennds_auth', hid: HID },
   })
-  t.equal(parseRedirect({ fas: fasOf(FIELDS) })?.ok, true, 'picked by parseRedirect')
+  t.same(Object.values(ADAPTERS).filter((a) => a.detect({ fas: fasOf(FIELDS) })).map((a) => a.vendor), ['opennds'], 'only the openNDS adapter detects it')
 })
 
 t.test('refused: no hid (level 0 or no faskey), a bad client, a gateway address that is a URL', async (t) => {

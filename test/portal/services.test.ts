@@ -93,7 +93,8 @@ for (const kind of dbKinds()) {
     t.same(await verifyOtp(db, ctx.secrets, { ...args, mac: 'AA-BB-CC-00-00-06', code: started.code }), { kind: 'gone' }, 'another device cannot use it')
     t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code, now: new Date(t0.getTime() + 301_000) })).kind, 'expired', 'after 5 minutes')
     t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code })).kind, 'verified')
-    t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code })).kind, 'verified', 'a repeated submit is still verified')
+    t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: started.code })).kind, 'used', 'verified once: a second check is a replay (the route recognises its own double tap by the form key)')
+    t.equal((await verifyOtp(db, ctx.secrets, { ...args, code: '000000' })).kind, 'used', 'whatever code is typed')
     t.equal(await pendingOtp(db, { siteId: site.id, mac }), null, 'no longer pending')
   })
 

@@ -28,7 +28,7 @@ export class RecordingSms implements SmsGateway {
 }
 
 export const NAS_SECRET = 'radius-shared-secret-0123'
-export const UAM_SECRET = 'uam-secret-42'
+export const UAM_SECRET = 'uam-secret-42-of-the-city'
 
 export interface PortalSetup {
   ctx: AppContext

@@ -14,7 +14,10 @@
 # Register the router first; --ip is the address citywifi sees its RADIUS
 # packets come from (its WAN address, or the public address of its NAT):
 #   citywifi-cli nas add --site "Quảng trường …" --name NASID --ip 198.51.100.9 \
-#     --vendor mikrotik --secret RADIUS_SECRET
+#     --vendor mikrotik --secret RADIUS_SECRET --login-host 10.5.50.1
+# --login-host: the host of $(link-login-only) (the hotspot address, or its
+# dns-name); MikroTik signs nothing in its redirect, so the portal sends
+# browsers only to the router's registered addresses (docs/security.md).
 
 # The portal finds the router by its identity ($(identity) in login.html),
 # which must be the NAS name registered in citywifi.
