@@ -1,6 +1,6 @@
 // Retention: personal records older than the operator's periods are deleted
-// (docs/privacy.md). Statistics tables (UsageHourly, AuthHourly,
-// LinkClickHourly, …) hold no personal data and are never touched here: they
+// (docs/privacy.md). Statistics tables (StatsHourly, StatsAuthHourly,
+// StatsLinkHourly, …) hold no personal data and are never touched here: they
 // are what officials read, for as long as the city keeps them.
 import type pg from 'pg'
 import type { RetentionDays } from '../config.js'

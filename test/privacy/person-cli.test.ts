@@ -66,7 +66,7 @@ for (const kind of dbKinds()) {
     const kept = await prisma.session.findMany({ where: { username: 'erased' } })
     t.equal(kept.length, 2, 'the ended sessions stay for the statistics')
     for (const k of kept) t.match(k, { deviceId: null, framedIp: null, acctSessionId: /^erased-\d+$/, sessionSeconds: 600, inputOctets: 1000n })
-    t.equal(await prisma.usageHourly.count(), 1, 'statistics stay')
+    t.equal(await prisma.statsHourly.count(), 1, 'statistics stay')
 
     const text = await cli(['person', 'erase', '--mac', s.oldMac])
     t.equal(text.code, 0, text.stderr)

@@ -60,7 +60,7 @@ for (const kind of dbKinds()) {
     t.equal(await prisma.credential.count(), 1)
     t.equal(await prisma.adminSession.count(), 0)
     t.equal(await prisma.deviceUsageDaily.count(), 1)
-    t.equal(await prisma.usageHourly.count(), 1, 'statistics are never purged')
+    t.equal(await prisma.statsHourly.count(), 1, 'statistics are never purged')
     const audit = await prisma.auditEvent.findMany({ orderBy: { id: 'asc' } })
     t.notOk(audit.some((a) => a.action === 'site.create'), 'the old audit event went')
     t.match(audit.find((a) => a.action === 'retention.purge'), { actor: /^cli:/, detail: { total: 10, dryRun: false } }, 'the purge is audited')

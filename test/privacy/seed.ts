@@ -74,7 +74,7 @@ export async function seedPeople(ctx: AppContext): Promise<Seeded> {
   await prisma.auditEvent.create({ data: { actor: 'cli:test', action: 'site.create', at: ago(800) } })
 
   // An aggregate from long ago: statistics are never purged.
-  await prisma.usageHourly.create({ data: { siteId: site.id, hour: ago(800), sessionsStarted: 5 } })
+  await prisma.statsHourly.create({ data: { scope: site.id, hour: ago(800), sessions: 5 } })
 
   return { siteId: site.id, nasId: nas.id, oldMac: oldDev.mac, newMac: newDev.mac, onlineMac: onlineDev.mac, phone }
 }
