@@ -105,18 +105,37 @@ function fileVersion(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 10)
 }
 
-class Cached<K, V> {
+/**
+ * A small read-through cache. Keys come from URLs (`/logo/:site`,
+ * `/go/:site/:key`), so anyone can ask for any number of them: it holds at
+ * most `max` entries, dropping expired ones first, then the oldest.
+ */
+export class Cached<K, V> {
   readonly #map = new Map<K, { at: number; value: Promise<V> }>()
   constructor(
     readonly ms: number,
     readonly load: (key: K) => Promise<V>,
+    readonly max = 1000,
   ) {}
+
+  get size(): number {
+    return this.#map.size
+  }
 
   get(key: K): Promise<V> {
     const hit = this.#map.get(key)
-    if (hit && Date.now() - hit.at < this.ms) return hit.value
+    const now = Date.now()
+    if (hit && now - hit.at < this.ms) return hit.value
+    if (hit) this.#map.delete(key)
+    if (this.#map.size >= this.max) {
+      for (const [k, e] of this.#map) if (now - e.at >= this.ms) this.#map.delete(k)
+      for (const k of this.#map.keys()) {
+        if (this.#map.size < this.max) break
+        this.#map.delete(k)
+      }
+    }
     const value = this.load(key)
-    this.#map.set(key, { at: Date.now(), value })
+    this.#map.set(key, { at: now, value })
     value.catch(() => this.#map.delete(key))
     return value
   }
@@ -173,6 +192,11 @@ export class Portal {
   /** The Host header names the portal (not a site whose request the NAS intercepted). */
   isPortalHost(host: string | undefined): boolean {
     return host !== undefined && this.#hosts.has(host.toLowerCase())
+  }
+
+  /** Entries held by the per-site caches (bounded whatever ids are asked for). */
+  cacheSizes(): { sites: number; logos: number } {
+    return { sites: this.#sites.size, logos: this.#logos.size }
   }
 
   site(id: number): Promise<SiteWithPolicy | null> {

@@ -11,7 +11,9 @@ import { FakeCoovaChilli } from '../fakes/coovachilli.js'
 import { FakeMikrotik } from '../fakes/mikrotik.js'
 import { FakeOpenNds, encryptFasLikeOpenNds, openNdsIv } from '../fakes/opennds.js'
 import { dbKinds } from '../helpers/databases.js'
-import { NAS_SECRET, formFields, postForm, startPortalFor, type PortalSetup } from './setup.js'
+import { buildPortal } from '../../portal/app.js'
+import { testContext } from '../helpers/app.js'
+import { NAS_SECRET, RecordingSms, formFields, postForm, seedSite, startPortalFor, type PortalSetup } from './setup.js'
 
 const NO_RADIUS = { host: '127.0.0.1', port: 9, secret: 'unused-secret-000' }
 const VICTIM = 'aa:bb:cc:dd:ee:99'
@@ -263,3 +265,21 @@ for (const kind of dbKinds()) {
     t.equal(await p.ctx.db.prisma.voucherDevice.count(), 1, 'one device place taken')
   })
 }
+
+t.test('item 10 — the per-site caches stay bounded whatever site ids the URLs name', async (t) => {
+  const kind = dbKinds()[0]!
+  const made = await testContext(t, kind)
+  await seedSite(made.ctx)
+  const app = await buildPortal(made.ctx, { sms: new RecordingSms() })
+  t.teardown(() => app.close())
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  app.portal.listening(url)
+  for (let i = 0; i < 1200; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => fetch(`${url}/${(i + j) % 2 ? 'logo' : 'go'}/${100000 + i + j}${(i + j) % 2 ? '' : '/x'}`, { redirect: 'manual' }).then((r) => r.arrayBuffer())),
+    )
+  }
+  const sizes = app.portal.cacheSizes()
+  t.ok(sizes.sites <= 1000, `site cache holds ${sizes.sites} entries after 1200 unknown ids`)
+  t.ok(sizes.logos <= 1000)
+})
