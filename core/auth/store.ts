@@ -151,6 +151,35 @@ const NO_DEVICE: DeviceSnapshot = { deviceId: null, usage: { daySeconds: 0, dayO
 
 const consentsOf = (c: Record<string, number> | null): ReadonlyMap<number, Date> => new Map(Object.entries(c ?? {}).map(([site, until]) => [Number(site), new Date(until)]))
 
+/** A voucher's columns as VOUCHER_SQL and VOUCHERS_BATCH_SQL return them. */
+interface VoucherRow {
+  id: number
+  code: string
+  siteId: number | null
+  minutes: number | null
+  usedSeconds: number
+  maxDevices: number
+  validUntil: number | null
+  revokedAt: number | null
+  devices: string[] | null
+  open: string[] | null
+}
+
+function voucherOf(r: VoucherRow): VoucherSnapshot {
+  return {
+    id: r.id,
+    code: r.code,
+    siteId: r.siteId,
+    minutes: r.minutes,
+    usedSeconds: r.usedSeconds,
+    maxDevices: r.maxDevices,
+    validUntil: ms(r.validUntil),
+    revokedAt: ms(r.revokedAt),
+    devices: r.devices ?? [],
+    openDevices: r.open ?? [],
+  }
+}
+
 function deviceOf(r: DeviceColumns): DeviceSnapshot {
   if (r.dId === null) return NO_DEVICE
   return {
@@ -201,33 +230,10 @@ export class AuthStore {
   async vouchersWithDevice(qs: VoucherQuery[]): Promise<({ voucher: VoucherSnapshot; device: DeviceSnapshot | undefined } | null)[]> {
     const periods = qs.map((q) => this.#periods(q.now))
     const { rows } = await this.pool.query<
-      DeviceColumns & {
-        n: number
-        id: number
-        code: string
-        siteId: number | null
-        minutes: number | null
-        usedSeconds: number
-        maxDevices: number
-        validUntil: number | null
-        revokedAt: number | null
-        devices: string[] | null
-        open: string[] | null
-      }
+      DeviceColumns & VoucherRow & { n: number }
     >(VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])])
     return byPosition(qs.length, rows, (r) => ({
-      voucher: {
-        id: r.id,
-        code: r.code,
-        siteId: r.siteId,
-        minutes: r.minutes,
-        usedSeconds: r.usedSeconds,
-        maxDevices: r.maxDevices,
-        validUntil: ms(r.validUntil),
-        revokedAt: ms(r.revokedAt),
-        devices: r.devices ?? [],
-        openDevices: r.open ?? [],
-      },
+      voucher: voucherOf(r),
       device: qs[r.n - 1]!.mac ? deviceOf(r) : undefined,
     }))
   }
@@ -320,32 +326,9 @@ export class AuthStore {
   }
 
   async voucher(code: string): Promise<VoucherSnapshot | null> {
-    const { rows } = await this.pool.query<{
-      id: number
-      code: string
-      siteId: number | null
-      minutes: number | null
-      usedSeconds: number
-      maxDevices: number
-      validUntil: number | null
-      revokedAt: number | null
-      devices: string[] | null
-      open: string[] | null
-    }>(VOUCHER_SQL, [code])
+    const { rows } = await this.pool.query<VoucherRow>(VOUCHER_SQL, [code])
     const r = rows[0]
-    if (!r) return null
-    return {
-      id: r.id,
-      code: r.code,
-      siteId: r.siteId,
-      minutes: r.minutes,
-      usedSeconds: r.usedSeconds,
-      maxDevices: r.maxDevices,
-      validUntil: ms(r.validUntil),
-      revokedAt: ms(r.revokedAt),
-      devices: r.devices ?? [],
-      openDevices: r.open ?? [],
-    }
+    return r ? voucherOf(r) : null
   }
 
   async credential(username: string): Promise<CredentialState | null> {
