@@ -33,6 +33,14 @@ const httpUrl = z
 
 // Retention periods in whole days (docs/privacy.md says which rule each
 // default follows; the operator confirms them for their city).
+// A limit: a whole number, 0 turns what it limits off.
+const count = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d{1,7}$/.test(v), 'a whole number from 0 to 9999999')
+    .transform(Number)
+
 const days = (fallback: number, min: number, why: string) =>
   z
     .string()
@@ -119,6 +127,14 @@ const schema = z.object({
     .default('10000')
     .refine((v) => /^\d{3,6}$/.test(v), 'milliseconds from 100 to 999999')
     .transform(Number),
+  // SMS send limits (docs/portal.md): counted in the database, shared by every portal copy.
+  PORTAL_SMS_LIMIT_PHONE_15MIN: count(3),
+  PORTAL_SMS_LIMIT_PHONE_DAY: count(10),
+  PORTAL_SMS_LIMIT_DEVICE_HOUR: count(5),
+  PORTAL_SMS_LIMIT_IP_15MIN: count(30),
+  PORTAL_SMS_LIMIT_SITE_HOUR: count(300),
+  PORTAL_SMS_LIMIT_NAS_HOUR: count(200),
+  PORTAL_SMS_LIMIT_TOTAL_HOUR: count(2000),
   // The accounting spool for database outages (docs/radius.md).
   ACCOUNTING_SPOOL_DIR: z.string().min(1, 'a folder path').optional(),
   ACCOUNTING_SPOOL_MAX_MB: z
@@ -173,6 +189,16 @@ export interface Config {
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
+  /** SMS send limits of phone verification (core/services/otp.ts OtpLimits). */
+  smsLimits: {
+    phonePer15Min: number
+    phonePerDay: number
+    macPerHour: number
+    ipPer15Min: number
+    sitePerHour: number
+    nasPerHour: number
+    installationPerHour: number
+  }
   /** Where accounting waits while the database cannot take it, its size limit, and how slow a commit may be before it is used. */
   accountingSpool: { dir: string; maxBytes: number; afterMs: number }
   retention: RetentionDays
@@ -249,6 +275,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: path.resolve(e.ACCOUNTING_SPOOL_DIR ?? path.join(dataDir, 'accounting-spool')),
       maxBytes: e.ACCOUNTING_SPOOL_MAX_MB * 1024 * 1024,
       afterMs: e.ACCOUNTING_SPOOL_AFTER_MS,
+    },
+    smsLimits: {
+      phonePer15Min: e.PORTAL_SMS_LIMIT_PHONE_15MIN,
+      phonePerDay: e.PORTAL_SMS_LIMIT_PHONE_DAY,
+      macPerHour: e.PORTAL_SMS_LIMIT_DEVICE_HOUR,
+      ipPer15Min: e.PORTAL_SMS_LIMIT_IP_15MIN,
+      sitePerHour: e.PORTAL_SMS_LIMIT_SITE_HOUR,
+      nasPerHour: e.PORTAL_SMS_LIMIT_NAS_HOUR,
+      installationPerHour: e.PORTAL_SMS_LIMIT_TOTAL_HOUR,
     },
     sms: {
       gateway: e.PORTAL_SMS_GATEWAY,

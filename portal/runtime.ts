@@ -8,7 +8,7 @@ import type { AppContext } from '../core/context.js'
 import type { AccessPoint, Policy, Site, Terms } from '../core/db/generated/client.js'
 import { PROJECT_ROOT } from '../core/db/migrations.js'
 import { siteLinks } from '../core/services/link-clicks.js'
-import { DEFAULT_OTP_LIMITS, type OtpLimits } from '../core/services/otp.js'
+import type { OtpLimits } from '../core/services/otp.js'
 import { currentTerms } from '../core/services/terms.js'
 import type { SmsConfig } from '../core/config.js'
 import { pickLang, Translator, type Lang, type MessageKey } from './i18n.js'
@@ -168,7 +168,7 @@ export class Portal {
     this.vouchers = new VoucherGate(ctx)
     this.sms = options.sms ?? createSmsGateway(options.smsConfig ?? ctx.config.sms, ctx.log)
     this.metrics = portalMetrics(ctx.metrics)
-    this.otpLimits = options.otpLimits ?? DEFAULT_OTP_LIMITS
+    this.otpLimits = options.otpLimits ?? ctx.config.smsLimits
     this.publicUrl = ctx.config.portalPublicUrl
     this.#hosts.add(new URL(this.publicUrl).host)
     this.cssUrl = `/static/portal.css?v=${fileVersion(path.join(STATIC_DIR, 'portal.css'))}`

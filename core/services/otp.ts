@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { OtpChallenge, PrismaClient } from '../db/generated/client.js'
 import type { SecretBox } from '../secret-box.js'
+import { addressKey, spendSmsBudgets, type SmsBudget, type SmsLimitName } from './sms-limits.js'
 
 export const OTP_DIGITS = 6
 export const OTP_TTL_SECONDS = 300
@@ -20,13 +21,25 @@ export interface OtpLimits {
   phonePerDay: number
   /** Codes asked for by one device (MAC) in an hour. */
   macPerHour: number
-  /** Codes sent for one site in an hour: caps the SMS bill if something goes wrong. */
+  /** Codes asked for from one client address (IPv6: its /64) in 15 minutes; a NAT'd site shares one. */
+  ipPer15Min?: number
+  /** Codes sent for one site, through one NAS, and by the whole installation in an hour: cap the SMS bill. */
   sitePerHour: number
+  nasPerHour?: number
+  installationPerHour?: number
 }
 
-export const DEFAULT_OTP_LIMITS: OtpLimits = { phonePer15Min: 3, phonePerDay: 10, macPerHour: 5, sitePerHour: 300 }
+export const DEFAULT_OTP_LIMITS: Required<OtpLimits> = {
+  phonePer15Min: 3,
+  phonePerDay: 10,
+  macPerHour: 5,
+  ipPer15Min: 30,
+  sitePerHour: 300,
+  nasPerHour: 200,
+  installationPerHour: 2000,
+}
 
-export type OtpLimitReason = 'phone' | 'mac' | 'site'
+export type OtpLimitReason = SmsLimitName
 
 /**
  * A Vietnamese mobile number in E.164 (+84…), from what a person typed
@@ -61,30 +74,31 @@ export type StartResult =
   | { kind: 'sent'; challenge: OtpChallenge; code: string }
   | { kind: 'limited'; reason: OtpLimitReason; retryAfterSeconds: number }
 
-async function countSince(db: PrismaClient, where: { phoneHash?: string; mac?: string; siteId?: number }, since: Date): Promise<{ count: number; oldest: Date | null }> {
-  // A challenge counts once per code it sent (sentCount), a resend included.
-  const rows = await db.otpChallenge.findMany({ where: { ...where, lastSentAt: { gte: since } }, select: { sentCount: true, createdAt: true } })
-  const count = rows.reduce((n, r) => n + r.sentCount, 0)
-  const oldest = rows.reduce<Date | null>((o, r) => (o === null || r.createdAt < o ? r.createdAt : o), null)
-  return { count, oldest }
+/** Where a send comes from: the budgets it is counted against besides the number's. */
+export interface SendOrigin {
+  siteId: number
+  mac: string
+  ip?: string
+  nasId?: number
 }
 
-async function checkLimits(db: PrismaClient, input: { siteId: number; phone: string; mac: string }, limits: OtpLimits, now: Date) {
-  const windows: [OtpLimitReason, { phoneHash?: string; mac?: string; siteId?: number }, number, number][] = [
-    ['phone', { phoneHash: input.phone }, 15 * 60, limits.phonePer15Min],
-    ['phone', { phoneHash: input.phone }, 86_400, limits.phonePerDay],
-    ['mac', { mac: input.mac }, 3600, limits.macPerHour],
-    ['site', { siteId: input.siteId }, 3600, limits.sitePerHour],
+function budgetsFor(phone: string, origin: SendOrigin, given: OtpLimits): SmsBudget[] {
+  const limits = { ...DEFAULT_OTP_LIMITS, ...given }
+  const list: SmsBudget[] = [
+    { limit: 'phone', key: `phone:${phone}`, max: limits.phonePer15Min, windowSeconds: 15 * 60 },
+    { limit: 'phone', key: `phone:${phone}`, max: limits.phonePerDay, windowSeconds: 86_400 },
+    { limit: 'mac', key: `mac:${origin.mac}`, max: limits.macPerHour, windowSeconds: 3600 },
+    { limit: 'site', key: `site:${origin.siteId}`, max: limits.sitePerHour, windowSeconds: 3600 },
+    { limit: 'installation', key: 'installation', max: limits.installationPerHour, windowSeconds: 3600 },
   ]
-  for (const [reason, where, seconds, max] of windows) {
-    const since = new Date(now.getTime() - seconds * 1000)
-    const { count, oldest } = await countSince(db, where, since)
-    if (count >= max) {
-      const retry = oldest ? Math.max(1, Math.ceil((oldest.getTime() + seconds * 1000 - now.getTime()) / 1000)) : seconds
-      return { kind: 'limited' as const, reason, retryAfterSeconds: retry }
-    }
-  }
-  return undefined
+  if (origin.ip) list.push({ limit: 'ip', key: `ip:${addressKey(origin.ip)}`, max: limits.ipPer15Min, windowSeconds: 15 * 60 })
+  if (origin.nasId !== undefined) list.push({ limit: 'nas', key: `nas:${origin.nasId}`, max: limits.nasPerHour, windowSeconds: 3600 })
+  return list
+}
+
+async function spend(db: PrismaClient, phone: string, origin: SendOrigin, limits: OtpLimits, now: Date) {
+  const spent = await spendSmsBudgets(db, budgetsFor(phone, origin, limits), now)
+  return spent.ok ? undefined : { kind: 'limited' as const, reason: spent.limit, retryAfterSeconds: spent.retryAfterSeconds }
 }
 
 /**
@@ -95,11 +109,11 @@ async function checkLimits(db: PrismaClient, input: { siteId: number; phone: str
 export async function startOtp(
   db: PrismaClient,
   secrets: SecretBox,
-  input: { siteId: number; phoneE164: string; mac: string; limits?: OtpLimits; now?: Date },
+  input: { siteId: number; phoneE164: string; mac: string; ip?: string; nasId?: number; limits?: OtpLimits; now?: Date },
 ): Promise<StartResult> {
   const now = input.now ?? new Date()
   const phone = phoneHash(secrets, input.phoneE164)
-  const limited = await checkLimits(db, { siteId: input.siteId, phone, mac: input.mac }, input.limits ?? DEFAULT_OTP_LIMITS, now)
+  const limited = await spend(db, phone, input, input.limits ?? DEFAULT_OTP_LIMITS, now)
   if (limited) return limited
   const code = newCode()
   const challenge = await db.$transaction(async (tx) => {
@@ -144,7 +158,7 @@ export type ResendResult =
 export async function resendOtp(
   db: PrismaClient,
   secrets: SecretBox,
-  input: { challengeId: number; siteId: number; mac: string; phoneE164: string; limits?: OtpLimits; now?: Date },
+  input: { challengeId: number; siteId: number; mac: string; phoneE164: string; ip?: string; nasId?: number; limits?: OtpLimits; now?: Date },
 ): Promise<ResendResult> {
   const now = input.now ?? new Date()
   const c = await db.otpChallenge.findUnique({ where: { id: input.challengeId } })
@@ -152,7 +166,7 @@ export async function resendOtp(
   if (!secrets.hashEquals('phone', input.phoneE164, c.phoneHash)) return { kind: 'gone' }
   const wait = Math.ceil((c.lastSentAt.getTime() + OTP_RESEND_AFTER_SECONDS * 1000 - now.getTime()) / 1000)
   if (wait > 0) return { kind: 'too-soon', waitSeconds: wait }
-  const limited = await checkLimits(db, { siteId: c.siteId, phone: c.phoneHash, mac: input.mac }, input.limits ?? DEFAULT_OTP_LIMITS, now)
+  const limited = await spend(db, c.phoneHash, input, input.limits ?? DEFAULT_OTP_LIMITS, now)
   if (limited) return limited
   const code = newCode()
   // Conditional on lastSentAt: two resends at once send one code.

@@ -22,7 +22,6 @@ const formBody = {
 } as const
 
 /** Per client address (a NAT'd site shares one): generous, against floods only. */
-const SENDS_PER_IP = 30
 const CHECKS_PER_IP = 150
 const WINDOW_MS = 15 * 60_000
 /** How long the sealed challenge reference of the code page works. */
@@ -36,14 +35,17 @@ interface OtpPass {
   p?: string
 }
 
-const LIMIT_MESSAGE: Record<OtpLimitReason | 'ip', 'errors.limitPhone' | 'errors.limitMac' | 'errors.limitSite' | 'errors.limitIp'> = {
+// A NAS's or the installation's cap reads to a person like the site's.
+const LIMIT_MESSAGE: Record<OtpLimitReason, 'errors.limitPhone' | 'errors.limitMac' | 'errors.limitSite' | 'errors.limitIp'> = {
   phone: 'errors.limitPhone',
   mac: 'errors.limitMac',
   site: 'errors.limitSite',
+  nas: 'errors.limitSite',
+  installation: 'errors.limitSite',
   ip: 'errors.limitIp',
 }
 
-function limitText(tr: Translator, reason: OtpLimitReason | 'ip', seconds: number): string {
+function limitText(tr: Translator, reason: OtpLimitReason, seconds: number): string {
   return tr.t(LIMIT_MESSAGE[reason], { minutes: Math.max(1, Math.ceil(seconds / 60)) })
 }
 
@@ -81,14 +83,17 @@ export async function otpRoutes(app: FastifyInstance, portal: Portal) {
     if (!methodsFor(visit.site).otp) return again(tr.t('errors.methodOff'), 403)
     const phone = vietnameseMobile(typed)
     if (!phone) return again(tr.t('errors.phoneInvalid'), 400)
-    const ipWait = portal.windows.hit(`otp:send:${req.ip}`, SENDS_PER_IP, WINDOW_MS)
-    if (ipWait) {
-      portal.metrics.otpSms.inc({ result: 'limited' })
-      return again(limitText(tr, 'ip', ipWait), 429)
-    }
-    const started = await startOtp(db, portal.ctx.secrets, { siteId: visit.site.id, phoneE164: phone, mac: visit.context.clientMac, limits: portal.otpLimits })
+    const started = await startOtp(db, portal.ctx.secrets, {
+      siteId: visit.site.id,
+      nasId: visit.nas.id,
+      ip: req.ip,
+      phoneE164: phone,
+      mac: visit.context.clientMac,
+      limits: portal.otpLimits,
+    })
     if (started.kind === 'limited') {
       portal.metrics.otpSms.inc({ result: 'limited' })
+      portal.metrics.otpSmsRefused.inc({ limit: started.reason })
       req.log.info({ siteId: visit.site.id, reason: started.reason }, 'verification code refused: limit reached')
       return again(limitText(tr, started.reason, started.retryAfterSeconds), 429)
     }
@@ -171,11 +176,11 @@ export async function otpRoutes(app: FastifyInstance, portal: Portal) {
     const pass = portal.signer.unseal<OtpPass>(body.o, PASS_MAX_AGE_SECONDS)
     if (!pass?.p || !body.o) return showEntry(portal, req, reply, visit, tr, { full: true })
     const again = (message: string, status: number) => codePage(req, reply, visit, tr, pass, body.o!, { resend: message }, status)
-    const ipWait = portal.windows.hit(`otp:send:${req.ip}`, SENDS_PER_IP, WINDOW_MS)
-    if (ipWait) return again(limitText(tr, 'ip', ipWait), 429)
     const result = await resendOtp(db, portal.ctx.secrets, {
       challengeId: pass.id,
       siteId: visit.site.id,
+      nasId: visit.nas.id,
+      ip: req.ip,
       mac: visit.context.clientMac,
       phoneE164: pass.p,
       limits: portal.otpLimits,
@@ -185,6 +190,7 @@ export async function otpRoutes(app: FastifyInstance, portal: Portal) {
         return again(tr.t('errors.resendTooSoon', { seconds: result.waitSeconds }), 429)
       case 'limited':
         portal.metrics.otpSms.inc({ result: 'limited' })
+        portal.metrics.otpSmsRefused.inc({ limit: result.reason })
         return again(limitText(tr, result.reason, result.retryAfterSeconds), 429)
       case 'gone':
         return showEntry(portal, req, reply, visit, tr, { full: true })

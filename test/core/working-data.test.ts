@@ -23,6 +23,13 @@ for (const kind of dbKinds()) {
     const oldOtp = await otp(ago(KEEP_MS.otpChallenges + HOUR))
     const newOtp = await otp(ago(KEEP_MS.otpChallenges - HOUR))
 
+    await prisma.smsLimitCounter.createMany({
+      data: [
+        { key: 'phone:h/86400', windowStart: ago(KEEP_MS.smsCounters + HOUR), count: 3 },
+        { key: 'phone:h/86400', windowStart: ago(KEEP_MS.smsCounters - HOUR), count: 1 },
+      ],
+    })
+
     let n = 0
     const credential = (expiresAt: Date) =>
       prisma.credential.create({ data: { username: `cw-test-${n++}`, passwordEnc: 'x', method: 'click_through', deviceId: device.id, siteId: site.id, expiresAt } })
@@ -39,15 +46,16 @@ for (const kind of dbKinds()) {
     t.ok(changesBefore >= 1)
 
     const purged = await purgeWorkingData(prisma, now)
-    t.same(purged, { otpChallenges: 1, credentials: 1, hourlyDevices: 1, changes: changesBefore - 1 })
+    t.same(purged, { otpChallenges: 1, smsCounters: 1, credentials: 1, hourlyDevices: 1, changes: changesBefore - 1 })
     t.same((await prisma.otpChallenge.findMany()).map((r) => r.id), [newOtp.id], 'the young challenge stays')
     t.notOk(await prisma.otpChallenge.findUnique({ where: { id: oldOtp.id } }))
     t.same((await prisma.credential.findMany()).map((r) => r.id), [newCredential.id], 'the credential expired less than a day ago stays')
     t.notOk(await prisma.credential.findUnique({ where: { id: oldCredential.id } }))
     t.same((await prisma.statsPiece.findMany()).map((r) => r.hour.getTime()), [hour(0).getTime()], "this hour's session parts stay")
     t.equal(await prisma.configChange.count(), 1, 'the newest change-log entry stays, however old')
+    t.equal(await prisma.smsLimitCounter.count(), 1, "the SMS counter of a window still looked back on stays")
     t.same(await prisma.device.count(), 1, 'devices are not working data')
 
-    t.same(await purgeWorkingData(prisma, now), { otpChallenges: 0, credentials: 0, hourlyDevices: 0, changes: 0 }, 'a second run finds nothing')
+    t.same(await purgeWorkingData(prisma, now), { otpChallenges: 0, smsCounters: 0, credentials: 0, hourlyDevices: 0, changes: 0 }, 'a second run finds nothing')
   })
 }
