@@ -64,7 +64,7 @@ export async function buildAdmin(ctx: AppContext, options: AdminOptions = {}): P
   app.decorate('admin', { ctx, options, routes })
 
   // Signed cookies (the CSRF secret) with a key every admin copy sharing the instance key derives alike.
-  await app.register(cookie, { secret: ctx.secrets.hash('admin-cookie', 'v1') })
+  await app.register(cookie, { secret: ctx.secrets.subkey('admin cookie v2').toString('base64url') })
   await app.register(formbody, { bodyLimit: 256 * 1024 })
   await app.register(multipart, { limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 10, parts: 12 } })
   await app.register(helmet, {

@@ -3,6 +3,13 @@
 import { main } from '../core/cli/program.js'
 import type { AppContext } from '../core/context.js'
 
+// Everything citywifi creates (data dir, secret.key, the database files, the
+// database socket, which needs no password) is for its own user only, from the
+// first byte and whatever umask it was started with: a chmod afterwards leaves
+// a window, and a file copied or created by a library would be missed.
+// (Imports above only load code; nothing is created before this line runs.)
+process.umask(0o077)
+
 if (process.argv[2] === 'radius-worker') {
   // A RADIUS worker process, started by a primary with RADIUS_WORKERS > 1 (radius/cluster.ts).
   const { runRadiusWorker } = await import('../radius/cluster.js')

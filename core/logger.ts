@@ -38,19 +38,69 @@ export const REDACT_PATHS = [
   'req.query.response',
 ]
 
+const SENSITIVE_KEYS = new Set([...SENSITIVE, 'cookies'].map((k) => k.toLowerCase()))
+// `code` is an OTP or voucher when it is a string; numeric codes (exit, RADIUS) stay readable.
+const SENSITIVE_STRING_KEYS = new Set(['code'])
+const CENSOR = '[redacted]'
+const MAX_DEPTH = 8
+
+/**
+ * pino's paths reach two levels only; an object nested deeper (a NAS inside
+ * a site inside an error's detail) would print its secret. This walks the
+ * whole logged object and censors a sensitive key at any depth, copying only
+ * what it changes (the caller's objects are never modified).
+ */
+export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Error || Buffer.isBuffer(value) || value instanceof Date) return value
+  if (seen.has(value) || depth > MAX_DEPTH) return value
+  seen.add(value)
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined
+    value.forEach((v, i) => {
+      const r = redactDeep(v, depth + 1, seen)
+      if (r !== v) (out ??= [...value])[i] = r
+    })
+    return out ?? value
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value
+  let out: Record<string, unknown> | undefined
+  for (const [k, v] of Object.entries(value)) {
+    const key = k.toLowerCase()
+    const hide = (SENSITIVE_KEYS.has(key) && v !== undefined && v !== null) || (SENSITIVE_STRING_KEYS.has(key) && typeof v === 'string')
+    const r = hide ? CENSOR : redactDeep(v, depth + 1, seen)
+    if (r !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = r
+  }
+  return out ?? value
+}
+
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
   const options: LoggerOptions = {
     level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: CENSOR },
+    // Depth beyond pino's paths: every log object (children's bindings: redactChildren).
+    formatters: {
+      log: (obj) => redactDeep(obj) as Record<string, unknown>,
+    },
     base: { pid: process.pid },
   }
-  if (destination) return pino(options, destination as pino.DestinationStream)
+  if (destination) return redactChildren(pino(options, destination as pino.DestinationStream))
   // Human-readable on a terminal, JSON lines for journald, files and pipes.
   // pino-pretty runs in-process (no transport worker) to keep memory low.
   if (process.stdout.isTTY) {
-    return pino(options, pretty({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }))
+    return redactChildren(pino(options, pretty({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })))
   }
-  return pino(options)
+  return redactChildren(pino(options))
+}
+
+// pino applies formatters.bindings to the root's bindings only, not to a
+// child's: the child's bindings are walked here. Children inherit from the
+// root (Object.create), so this covers grandchildren too.
+function redactChildren(root: Logger): Logger {
+  const child = root.child
+  root.child = function (this: Logger, bindings, options) {
+    return child.call(this, redactDeep(bindings) as typeof bindings, options)
+  } as typeof root.child
+  return root
 }
 
 export function serviceLogger(root: Logger, service: ServiceName): Logger {

@@ -12,11 +12,28 @@ const VERSION = 'v1'
 export class SecretBox {
   readonly #encKey: Buffer
   readonly #hashKey: Buffer
+  readonly #master: Buffer
 
+  // The two keys below are for what the database holds (encrypted NAS and UAM
+  // secrets, hashed phone numbers): they stay derived exactly as in the first
+  // release, or every database already written could no longer be read.
+  // What the browser holds gets keys of its own from subkey() / derive(), so a
+  // browser-facing oracle never works with a database key.
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error('the secret key must be 32 bytes')
+    this.#master = Buffer.from(masterKey)
     this.#encKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'citywifi encrypt v1', 32))
     this.#hashKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'citywifi hash v1', 32))
+  }
+
+  /** A 32-byte key for one purpose (HKDF-SHA-256 of the instance key, info `citywifi subkey <purpose>`). */
+  subkey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#master, Buffer.alloc(0), `citywifi subkey ${purpose}`, 32))
+  }
+
+  /** A box of its own for one purpose: its encryption and hashing keys differ from this one's. */
+  derive(purpose: string): SecretBox {
+    return new SecretBox(this.subkey(purpose))
   }
 
   encrypt(plain: string): string {
@@ -70,7 +87,7 @@ export function loadSecretKey(dataDir: string, keyHex: string | undefined): Buff
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
-  fs.mkdirSync(dataDir, { recursive: true })
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const key = randomBytes(32)
   try {
     fs.writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' })

@@ -11,10 +11,14 @@ export class Signer {
   readonly #box: SecretBox
 
   constructor(secrets: SecretBox) {
-    // A key of its own, derived from the instance key: every copy of the
-    // portal that shares CITYWIFI_SECRET_KEY accepts the others' tokens.
-    this.#key = Buffer.from(secrets.hash('portal signing key', 'v1'), 'base64url')
-    this.#box = secrets
+    // Keys of their own, derived with HKDF from the instance key: every copy
+    // of the portal that shares CITYWIFI_SECRET_KEY accepts the others'
+    // tokens, and none is a key the database's secrets are kept with (before
+    // this, the MAC key came from the phone-hash key and seal() used the NAS
+    // secret encryption key). Only these browser keys changed: passes signed
+    // before the upgrade are refused once and the user logs in again.
+    this.#key = secrets.subkey('portal signing v2')
+    this.#box = secrets.derive('portal seal v2')
   }
 
   mac(purpose: string, ...parts: string[]): string {

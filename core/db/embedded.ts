@@ -81,6 +81,13 @@ export function socketPath(dataDir: string): string {
   return path.join(dataDir, '.s.PGSQL.5432')
 }
 
+function ownerOnly(p: string): void {
+  const st = fs.lstatSync(p)
+  if (st.isSymbolicLink()) return
+  fs.chmodSync(p, st.mode & 0o700)
+  if (st.isDirectory()) for (const name of fs.readdirSync(p)) ownerOnly(path.join(p, name))
+}
+
 function initialised(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'PG_VERSION'))
 }
@@ -129,16 +136,21 @@ async function openPgliteDir(dataDir: string, onInit?: () => void): Promise<PGli
     onInit?.()
     const tmp = `${dir}.init-${process.pid}`
     fs.rmSync(tmp, { recursive: true, force: true })
-    fs.mkdirSync(path.dirname(dir), { recursive: true })
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 })
     if (templateIsCurrent()) {
       fs.cpSync(PGLITE_TEMPLATE, tmp, { recursive: true })
     } else {
       await initdbInChild(tmp)
     }
+    // A copy keeps the template's modes whatever the umask: owner only, before it is renamed into use.
+    ownerOnly(tmp)
     fs.rmSync(dir, { recursive: true, force: true })
     fs.renameSync(tmp, dir)
   }
   const db = new PGlite(dir, { postgresqlconf: PGLITE_CONF })
   await db.waitReady
+  // PGlite's file system sets 0644 on files it (re)writes at start-up
+  // (pg_internal.init) whatever the umask; the 0700 folders above keep others out regardless.
+  ownerOnly(dir)
   return db
 }

@@ -42,7 +42,7 @@ export function lockHolder(dataDir: string): number | undefined {
 
 /** Takes the lock or throws DataDirLockedError; returns the function that releases it. */
 export function acquireLock(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true })
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = lockFile(dataDir)
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
