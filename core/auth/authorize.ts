@@ -6,6 +6,7 @@ import {
   buildGrant,
   checkConsent,
   checkCredential,
+  checkDeviceSent,
   checkPassword,
   checkQuota,
   checkSimultaneousUse,
@@ -48,7 +49,7 @@ function authorizeVoucher(req: AuthRequest, data: AuthCache, code: string): Mayb
   const siteId = req.nas.siteId
   return next(data.voucher(code, req.now.getTime(), req.mac), (v) => {
     if (!v) return reject('unknown_user', siteId)
-    const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
+    const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkDeviceSent(req.mac) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
     if (why) return reject(why, siteId)
     return next(data.policyForSite(siteId), (policy) => {
       const simultaneous = checkSimultaneousUse(v.openDevices, req.mac, policy)
@@ -97,8 +98,10 @@ async function authorizeMac(req: AuthRequest, data: AuthCache, mac: string): Pro
   const siteId = req.nas.siteId
   const why = checkPassword(req.proof, macAuthPasswords(req.username))
   if (why) return reject(why, siteId)
-  // The MAC in User-Name and the one in Calling-Station-Id must agree when both are sent.
-  if (req.mac && req.mac !== mac) return reject('wrong_device', siteId)
+  // The MAC in User-Name must be the one the NAS saw (Calling-Station-Id), which must be sent.
+  const sent = checkDeviceSent(req.mac)
+  if (sent) return reject(sent, siteId)
+  if (req.mac !== mac) return reject('wrong_device', siteId)
   let device = await data.device(mac, req.now)
   // The person may have accepted the terms a moment ago: look again before refusing.
   if (checkConsent(device.consentUntil.get(siteId) ?? null, req.now)) device = await data.device(mac, req.now, true)

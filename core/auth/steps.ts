@@ -64,6 +64,15 @@ export function checkVoucher(v: VoucherState, siteId: number, now: Date): Reject
   return undefined
 }
 
+/**
+ * Vouchers and MAC authentication need the NAS's Calling-Station-Id: without
+ * it a voucher would be used by a device it never counts (no device place
+ * taken), and MAC authentication would believe any MAC put in User-Name.
+ */
+export function checkDeviceSent(mac: string | undefined): RejectReason | undefined {
+  return mac ? undefined : 'wrong_device'
+}
+
 /** A new device may join a voucher while it has device places left; a known one always may (roaming). */
 export function checkVoucherDevice(v: VoucherState, mac: string | undefined): RejectReason | undefined {
   if (mac && v.devices.includes(mac)) return undefined

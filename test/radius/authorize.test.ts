@@ -103,7 +103,7 @@ for (const kind of dbKinds()) {
   t.test(`MAC authentication of a returning device on ${kind}`, async (t) => {
     const f = await radiusFixture(t, kind)
     const prisma = f.ctx.db.prisma
-    const noConsent = await login(f, 'aa:aa:aa:00:00:01', undefined, '')
+    const noConsent = await login(f, 'aa:aa:aa:00:00:01', A, '')
     t.equal(noConsent.code, Code.AccessReject, 'a device that never accepted the terms')
     t.equal(noConsent.message, 'Vui lòng mở trang đăng nhập và đồng ý điều khoản')
     const device = await deviceForMac(prisma, A)
