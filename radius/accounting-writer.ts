@@ -22,7 +22,7 @@ import type { RadiusMetrics } from './metrics.js'
 import { SpoolFullError, type AccountingSpool, type Segment, type SpoolEntry } from './spool.js'
 
 type RecordTask = { kind: 'record'; record: AccountingRecord; resolve: () => void; reject: (err: Error) => void }
-type CloseTask = { kind: 'close-nas'; nasId: number; at: Date; resolve: (closed: number) => void; reject: (err: Error) => void }
+type CloseTask = { kind: 'close-nas'; nasId: number; at: Date; nasIp?: string; resolve: (closed: number) => void; reject: (err: Error) => void }
 type Task = RecordTask | CloseTask
 
 export const MAX_BATCH = 2000
@@ -82,11 +82,14 @@ export class AccountingWriter {
     })
   }
 
-  /** Accounting-On/Off: closes the NAS's open sessions, in order with the records before it (-1: spooled, closed later). */
-  closeNasSessions(nasId: number, at: Date): Promise<number> {
-    if (this.#spooling) return this.#toSpool([{ kind: 'close-nas', nasId, at }]).then(() => -1)
+  /**
+   * Accounting-On/Off: closes the NAS's open sessions (only those sent from
+   * `nasIp` when given), in order with the records before it (-1: spooled, closed later).
+   */
+  closeNasSessions(nasId: number, at: Date, nasIp?: string): Promise<number> {
+    if (this.#spooling) return this.#toSpool([{ kind: 'close-nas', nasId, at, nasIp }]).then(() => -1)
     return new Promise((resolve, reject) => {
-      this.#queue.push({ kind: 'close-nas', nasId, at, resolve, reject })
+      this.#queue.push({ kind: 'close-nas', nasId, at, nasIp, resolve, reject })
       this.#kick()
     })
   }
@@ -190,7 +193,7 @@ export class AccountingWriter {
     while (i < entries.length) {
       const e = entries[i]!
       if (e.kind === 'close-nas') {
-        await this.#bounded(this.#closeNasNow(e.nasId, e.at))
+        await this.#bounded(this.#closeNasNow(e.nasId, e.at, e.nasIp))
         i++
         continue
       }
@@ -325,11 +328,11 @@ export class AccountingWriter {
 
   async #closeNas(task: CloseTask): Promise<void> {
     try {
-      task.resolve(await this.#bounded(this.#closeNasNow(task.nasId, task.at)))
+      task.resolve(await this.#bounded(this.#closeNasNow(task.nasId, task.at, task.nasIp)))
     } catch (err) {
       if (this.spool && isDatabaseUnavailable(err)) {
         this.spool.failures.failed('accounting-commit', 'the database cannot take accounting', err)
-        await this.#toSpool([{ kind: 'close-nas', nasId: task.nasId, at: task.at }]).then(
+        await this.#toSpool([{ kind: 'close-nas', nasId: task.nasId, at: task.at, nasIp: task.nasIp }]).then(
           () => task.resolve(-1),
           (e: Error) => task.reject(e),
         )
@@ -339,13 +342,13 @@ export class AccountingWriter {
     }
   }
 
-  #closeNasNow(nasId: number, at: Date): Promise<number> {
+  #closeNasNow(nasId: number, at: Date, nasIp?: string): Promise<number> {
     return this.#transaction(async (c) => {
       // Closed sessions are left for the statistics' fold, in the same statement.
       const res = await c.query(
         closingWithPending(`UPDATE "Session" SET "stoppedAt" = GREATEST("updatedAt", LEAST($2::timestamp, now() AT TIME ZONE 'UTC')), "closeReason" = 'nas_reboot'
-         WHERE "nasId" = $1 AND "stoppedAt" IS NULL RETURNING id, "siteId", "updatedAt"`),
-        [nasId, utcTimestamp(at)],
+         WHERE "nasId" = $1 AND "stoppedAt" IS NULL AND ($3::text IS NULL OR "nasIp" = $3::text) RETURNING id, "siteId", "updatedAt"`),
+        [nasId, utcTimestamp(at), nasIp ?? null],
       )
       return res.rowCount ?? 0
     })

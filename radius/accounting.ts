@@ -13,6 +13,7 @@ import type { NasClient } from './clients.js'
 import { Code, encodeResponse, getAttr, valueName, verifyMessageAuthenticator, verifyRequestAuthenticator, type Packet } from './codec/index.js'
 import type { Outcome } from './access.js'
 import type { RadiusMetrics } from './metrics.js'
+import { RestartLog } from './restarts.js'
 
 export interface AccountingDeps {
   writer: AccountingWriter
@@ -26,6 +27,8 @@ export interface AccountingDeps {
   lookupTimeoutMs?: number
   /** The clock, in ms (tests set it: statistics are checked at known times). */
   now?: () => number
+  /** The last Accounting-On/Off accepted from each address (a replay of an old one closes nothing). */
+  restarts?: RestartLog
 }
 
 function bounded<T>(work: Promise<T>, ms: number | undefined, what: string): Promise<T> {
@@ -75,12 +78,27 @@ export async function handleAccountingRequest(p: Packet, nas: NasClient, source:
   const ack = () => ({ reply: encodeResponse(p, Code.AccountingResponse, [], nas.secret) })
 
   if (status === 'on' || status === 'off') {
+    const restarts = (deps.restarts ??= new RestartLog())
+    const stamp = getAttr(p, 'Event-Timestamp')
+    const stampSeconds = stamp instanceof Date ? stamp.getTime() / 1000 : null
+    const authenticator = p.raw.subarray(4, 20)
+    const key = `${nas.id}|${source}`
+    if (!restarts.fresh(key, stampSeconds, authenticator)) {
+      // Acknowledged, so that a NAS resending it stops; nothing is closed again.
+      deps.metrics.accounting.inc({ status: 'ignored' })
+      deps.log.warn({ nas: nas.name, source, status }, 'Accounting-On/Off older than the last one from this address ignored (a replay)')
+      return ack()
+    }
+    // A NAS registered as a network is many access points: one restarting
+    // closes its own sessions (those it sent from this address), not its neighbours'.
+    const onlyFrom = nas.address.includes('/') ? source : undefined
     let closed: number
     try {
-      closed = await deps.writer.closeNasSessions(nas.id, eventTime)
+      closed = await deps.writer.closeNasSessions(nas.id, eventTime, onlyFrom)
     } catch {
       return { drop: 'store_failed' }
     }
+    restarts.accepted(key, stampSeconds, authenticator)
     deps.metrics.accounting.inc({ status: status === 'on' ? 'accounting_on' : 'accounting_off' })
     deps.log.info({ nas: nas.name, closed, status }, 'NAS restarted: its open sessions are closed')
     return ack()

@@ -23,6 +23,7 @@ import { NasRegistry, type NasClient } from './clients.js'
 import { CoaClient, CoaWorker } from './coa.js'
 import { radiusMetrics } from './metrics.js'
 import { QuotaWatch } from './quota-watch.js'
+import { RestartLog } from './restarts.js'
 import { bindUdp, RadiusServer } from './server.js'
 import { AccountingSpool } from './spool.js'
 import { handleStatusServer } from './status.js'
@@ -106,6 +107,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   }
   const clock = options.now ? () => options.now!().getTime() : undefined
   const interimFor = async (nas: NasClient) => (await cache.policyForSite(nas.siteId)).interimSeconds
+  const restarts = new RestartLog()
 
   const server = new RadiusServer(
     registry,
@@ -124,6 +126,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
           interimFor,
           lookupTimeoutMs: accountingSpool.afterMs,
           now: clock,
+          restarts,
         }),
       status: handleStatusServer,
       seen: (nas) => seen.set(nas.id, new Date()),

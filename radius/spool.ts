@@ -14,7 +14,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { AccountingRecord } from '../core/accounting/record.js'
 
-export type SpoolEntry = { kind: 'record'; record: AccountingRecord } | { kind: 'close-nas'; nasId: number; at: Date }
+export type SpoolEntry = { kind: 'record'; record: AccountingRecord } | { kind: 'close-nas'; nasId: number; at: Date; nasIp?: string }
 
 export class SpoolFullError extends Error {
   override name = 'SpoolFullError'
@@ -25,7 +25,7 @@ const SEGMENT_BYTES = 4 * 1024 * 1024
 const SEGMENT = /^seg-(\d{12})\.jsonl$/
 
 function encode(e: SpoolEntry): string {
-  if (e.kind === 'close-nas') return JSON.stringify({ k: 'c', n: e.nasId, at: e.at.toISOString() })
+  if (e.kind === 'close-nas') return JSON.stringify({ k: 'c', n: e.nasId, at: e.at.toISOString(), ip: e.nasIp })
   const r = e.record
   return JSON.stringify({
     k: 'r',
@@ -34,8 +34,8 @@ function encode(e: SpoolEntry): string {
 }
 
 function decode(line: string): SpoolEntry {
-  const v = JSON.parse(line) as { k: 'c'; n: number; at: string } | { k: 'r'; r: Record<string, unknown> }
-  if (v.k === 'c') return { kind: 'close-nas', nasId: v.n, at: new Date(v.at) }
+  const v = JSON.parse(line) as { k: 'c'; n: number; at: string; ip?: string } | { k: 'r'; r: Record<string, unknown> }
+  if (v.k === 'c') return { kind: 'close-nas', nasId: v.n, at: new Date(v.at), ...(v.ip ? { nasIp: v.ip } : {}) }
   const r = v.r
   return {
     kind: 'record',

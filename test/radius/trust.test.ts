@@ -3,13 +3,67 @@
 import t from 'tap'
 import { deviceForMac } from '../../core/services/devices.js'
 import { currentTerms } from '../../core/services/terms.js'
+import { recordChange } from '../../core/services/changes.js'
 import { Code, attr } from '../../radius/codec/index.js'
+import { RadiusTestClient } from '../helpers/radius-client.js'
 import { dbKinds } from '../helpers/databases.js'
-import { radiusFixture } from './setup.js'
+import { SECRET, radiusFixture, type RadiusFixture } from './setup.js'
 
 const VICTIM = 'AA-AA-AA-00-00-01'
 
+async function start(f: RadiusFixture, ap: RadiusTestClient, sid: string, mac: string) {
+  const r = await ap.request(
+    Code.AccountingRequest,
+    f.ports.acct,
+    [attr('Acct-Status-Type', 'Start'), attr('Acct-Session-Id', sid), attr('User-Name', mac), attr('Calling-Station-Id', mac)],
+    { messageAuthenticator: false },
+  )
+  if (r?.packet.code !== Code.AccountingResponse) throw new Error(`Start ${sid} not acknowledged`)
+}
+
+async function openSessions(f: RadiusFixture): Promise<string[]> {
+  const rows = await f.ctx.db.prisma.session.findMany({ where: { stoppedAt: null }, orderBy: { acctSessionId: 'asc' } })
+  return rows.map((r) => r.acctSessionId)
+}
+
 for (const kind of dbKinds()) {
+  t.test(`a NAS registered as a network: one access point's Accounting-On closes its own sessions, once, on ${kind}`, async (t) => {
+    const f = await radiusFixture(t, kind)
+    const prisma = f.ctx.db.prisma
+    await prisma.accessPoint.update({ where: { id: f.nasId }, data: { address: '127.0.0.0/29' } })
+    await recordChange(prisma, 'nas', String(f.nasId))
+    const ap1 = f.client
+    const ap2 = new RadiusTestClient(SECRET, '127.0.0.2')
+    const attacker = new RadiusTestClient(SECRET, '127.0.0.2') // the same address (spoofed), another port
+    t.teardown(() => (ap2.close(), attacker.close()))
+    // The registry reloads within seconds: wait until the second access point is heard.
+    for (let i = 0; i < 50; i++) {
+      const r = await ap2.request(Code.AccountingRequest, f.ports.acct, [attr('Acct-Status-Type', 'Failed')], { messageAuthenticator: false, timeoutMs: 300 })
+      if (r) break
+    }
+    await start(f, ap1, 's1-ap1', 'AA-AA-AA-00-00-01')
+    await start(f, ap2, 's2-ap2', 'AA-AA-AA-00-00-02')
+    const on = ap2.build(
+      Code.AccountingRequest,
+      [attr('Acct-Status-Type', 'Accounting-On'), attr('Event-Timestamp', new Date(Math.floor(Date.now() / 1000) * 1000)), attr('NAS-Identifier', 'nas-1')],
+      { messageAuthenticator: false },
+    )
+    t.ok(await ap2.sendRaw(on, f.ports.acct), 'Accounting-On acknowledged')
+    t.same(await openSessions(f), ['s1-ap1'], "only the restarted access point's session is closed")
+
+    await start(f, ap2, 's3-ap2', 'AA-AA-AA-00-00-03')
+    // The captured Accounting-On, replayed (its authenticator is still valid) from another port past the duplicate cache.
+    t.ok(await attacker.sendRaw(on, f.ports.acct), 'the replay is acknowledged')
+    t.same(await openSessions(f), ['s1-ap1', 's3-ap2'], 'and closes nothing')
+    const later = ap2.build(
+      Code.AccountingRequest,
+      [attr('Acct-Status-Type', 'Accounting-On'), attr('Event-Timestamp', new Date((Math.floor(Date.now() / 1000) + 5) * 1000)), attr('NAS-Identifier', 'nas-1')],
+      { messageAuthenticator: false },
+    )
+    t.ok(await ap2.sendRaw(later, f.ports.acct))
+    t.same(await openSessions(f), ['s1-ap1'], 'a later restart of that access point still closes its sessions')
+  })
+
   t.test(`no Calling-Station-Id: MAC authentication refused, even for a device that consented, on ${kind}`, async (t) => {
     const f = await radiusFixture(t, kind)
     const prisma = f.ctx.db.prisma
