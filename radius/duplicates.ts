@@ -2,6 +2,10 @@
 // Authenticator) gets the reply already sent, not a second processing; one
 // that arrives while the first is still being processed is dropped.
 export const DUPLICATE_WINDOW_MS = 30_000
+// Spoofed packets from a legacy NAS's address (or its many source ports)
+// would otherwise grow the cache for the whole window: past the cap the
+// oldest slot goes, which at worst lets one old retransmission be handled again.
+export const DUPLICATE_MAX_SLOTS = 65_536
 
 interface Slot {
   /** The request's code and Authenticator: with the key, what makes it the same request. */
@@ -18,7 +22,10 @@ export class DuplicateCache {
   readonly #slots = new Map<string, Slot>()
   readonly #sweep: NodeJS.Timeout
 
-  constructor(private readonly windowMs = DUPLICATE_WINDOW_MS) {
+  constructor(
+    private readonly windowMs = DUPLICATE_WINDOW_MS,
+    private readonly maxSlots = DUPLICATE_MAX_SLOTS,
+  ) {
     this.#sweep = setInterval(() => this.sweep(Date.now()), Math.min(windowMs, 5_000))
     this.#sweep.unref()
   }
@@ -38,6 +45,7 @@ export class DuplicateCache {
       this.#slots.delete(key)
       slot.reply = null
     }
+    if (!slot && this.#slots.size >= this.maxSlots) this.#slots.delete(this.#slots.keys().next().value!)
     const s = slot ?? { request: Buffer.allocUnsafe(17), reply: null, until: 0 }
     s.request[0] = packet[0]!
     packet.copy(s.request, 1, 4, 20)

@@ -5,6 +5,7 @@ import { deviceForMac } from '../../core/services/devices.js'
 import { currentTerms } from '../../core/services/terms.js'
 import { recordChange } from '../../core/services/changes.js'
 import { Code, attr } from '../../radius/codec/index.js'
+import { DuplicateCache } from '../../radius/duplicates.js'
 import { RadiusTestClient } from '../helpers/radius-client.js'
 import { dbKinds } from '../helpers/databases.js'
 import { SECRET, radiusFixture, type RadiusFixture } from './setup.js'
@@ -90,3 +91,18 @@ for (const kind of dbKinds()) {
     t.equal(second?.packet.code, Code.AccessReject, 'and no device past the limit gets in by leaving it out')
   })
 }
+
+t.test('the duplicate cache stays under its cap whatever a flood of new requests', async (t) => {
+  const d = new DuplicateCache(30_000, 100)
+  t.teardown(() => d.close())
+  const p = Buffer.alloc(20)
+  p[0] = 4
+  for (let port = 1; port <= 1_000; port++) {
+    p[1] = port % 256
+    p.writeUInt32BE(port, 4)
+    d.check(DuplicateCache.key('192.0.2.1', port, p), p, 0)
+  }
+  t.equal(d.size, 100, 'the oldest slots made room')
+  const last = Buffer.from(p)
+  t.equal(d.check(DuplicateCache.key('192.0.2.1', 1_000, last), last, 1), null, 'the newest request is still known (in progress)')
+})
