@@ -66,7 +66,10 @@ export function bindUdp(host: string, port: number, what: string, shared = false
 
 export class RadiusServer {
   readonly duplicates = new DuplicateCache()
-  readonly #unknownLogged = new Map<string, number>()
+  // One line per interval for all unknown sources together: spoofed source
+  // addresses are free, so a per-source limit does not bound the log.
+  #unknownLoggedAt = -Infinity
+  #unknownSince = 0
   #inFlight = 0
   #idle: (() => void) | undefined
   #closing = false
@@ -121,13 +124,13 @@ export class RadiusServer {
 
   #unknownSource(source: string, port: Port) {
     this.#drop('unknown_client', { source })
-    // At most one line a minute per source: a misconfigured AP must not flood the log.
-    const last = this.#unknownLogged.get(source) ?? 0
+    this.#unknownSince++
     const now = Date.now()
-    if (now - last >= UNKNOWN_LOG_INTERVAL_MS) {
-      this.#unknownLogged.set(source, now)
-      if (this.#unknownLogged.size > 10_000) this.#unknownLogged.clear()
-      this.log.warn({ source, port }, 'packet from an unknown address dropped (register it with `citywifi nas add`)')
+    if (now - this.#unknownLoggedAt >= UNKNOWN_LOG_INTERVAL_MS) {
+      this.#unknownLoggedAt = now
+      const dropped = this.#unknownSince
+      this.#unknownSince = 0
+      this.log.warn({ source, port, dropped }, 'packets from unknown addresses dropped (register a NAS with `citywifi nas add`); this one is the latest')
     }
   }
 

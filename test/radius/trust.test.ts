@@ -6,6 +6,10 @@ import { currentTerms } from '../../core/services/terms.js'
 import { recordChange } from '../../core/services/changes.js'
 import { Code, attr } from '../../radius/codec/index.js'
 import { DuplicateCache } from '../../radius/duplicates.js'
+import { Registry } from 'prom-client'
+import { radiusMetrics } from '../../radius/metrics.js'
+import { RadiusServer, bindUdp } from '../../radius/server.js'
+import type { Logger } from '../../core/logger.js'
 import { RadiusTestClient } from '../helpers/radius-client.js'
 import { dbKinds } from '../helpers/databases.js'
 import { SECRET, radiusFixture, type RadiusFixture } from './setup.js'
@@ -105,4 +109,20 @@ t.test('the duplicate cache stays under its cap whatever a flood of new requests
   t.equal(d.size, 100, 'the oldest slots made room')
   const last = Buffer.from(p)
   t.equal(d.check(DuplicateCache.key('192.0.2.1', 1_000, last), last, 1), null, 'the newest request is still known (in progress)')
+})
+
+t.test('packets from many spoofed unknown addresses: one warning line, not one per address', async (t) => {
+  const warnings: unknown[] = []
+  const quiet = () => {}
+  const log = { warn: (o: unknown) => warnings.push(o), debug: quiet, info: quiet, error: quiet } as unknown as Logger
+  const registry = { match: () => undefined } as never
+  const server = new RadiusServer(registry, {} as never, radiusMetrics(new Registry()), log)
+  const socket = await bindUdp('127.0.0.1', 0, 'test')
+  server.attach(socket, 'auth')
+  t.teardown(async () => (await server.close(), socket.close()))
+  const port = socket.address().port
+  const senders = Array.from({ length: 5 }, (_, i) => new RadiusTestClient(SECRET, `127.0.0.${10 + i}`))
+  t.teardown(() => senders.forEach((s) => s.close()))
+  for (const s of senders) await s.sendRaw(s.build(Code.AccessRequest, [attr('User-Name', 'x')], { password: 'x' }), port, 100)
+  t.equal(warnings.length, 1, 'five addresses, one line')
 })
