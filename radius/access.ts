@@ -75,8 +75,7 @@ function answer(p: Packet, nas: NasClient, deps: AccessDeps, decision: Decision,
 
 /** Synchronous when the cache knows the credential; a Promise when it waits for the database. */
 export function handleAccessRequest(p: Packet, nas: NasClient, deps: AccessDeps): Outcome | Promise<Outcome> {
-  const integrity = checkRequestIntegrity(p, nas)
-  if (integrity) return { drop: integrity }
+  // checkRequestIntegrity ran in the server, before the duplicate cache.
   const now = new Date()
   const name = getAttr(p, 'User-Name')
   const username = typeof name === 'string' ? name : ''

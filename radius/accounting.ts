@@ -12,7 +12,7 @@ import type { AccountingWriter } from './accounting-writer.js'
 import type { NasClient } from './clients.js'
 import { Code, encodeResponse, getAttr, valueName, verifyMessageAuthenticator, verifyRequestAuthenticator, type Packet } from './codec/index.js'
 import type { Outcome } from './access.js'
-import type { RadiusMetrics } from './metrics.js'
+import type { DropReason, RadiusMetrics } from './metrics.js'
 import { RestartLog } from './restarts.js'
 
 export interface AccountingDeps {
@@ -67,9 +67,15 @@ async function origin(deps: AccountingDeps, nas: NasClient, username: string, ma
   return { authorized: false, method: user.kind === 'mac' ? ('mac' as const) : null, voucherId: null }
 }
 
+/** RFC 2866 §3: the Request Authenticator is the NAS's signature; a Message-Authenticator, when present, must match too. */
+export function checkAccountingIntegrity(p: Packet, nas: NasClient): DropReason | undefined {
+  if (!verifyRequestAuthenticator(p.raw, nas.secret)) return 'bad_authenticator'
+  if (verifyMessageAuthenticator(p.raw, nas.secret) === 'invalid') return 'bad_message_authenticator'
+  return undefined
+}
+
+/** For a request checkAccountingIntegrity passed (the server checks it before the duplicate cache). */
 export async function handleAccountingRequest(p: Packet, nas: NasClient, source: string, deps: AccountingDeps): Promise<Outcome> {
-  if (!verifyRequestAuthenticator(p.raw, nas.secret)) return { drop: 'bad_authenticator' }
-  if (verifyMessageAuthenticator(p.raw, nas.secret) === 'invalid') return { drop: 'bad_message_authenticator' }
   const statusType = getAttr(p, 'Acct-Status-Type')
   const status = typeof statusType === 'number' ? STATUS[statusType] : undefined
   const delay = getAttr(p, 'Acct-Delay-Time')

@@ -20,6 +20,13 @@ export type Port = 'auth' | 'acct'
 type Maybe<T> = T | Promise<T>
 
 export interface Handlers {
+  /**
+   * The NAS's signature on an Access- or Accounting-Request. Checked before
+   * the duplicate cache, so that packets spoofed from a NAS's address cannot
+   * take slots there nor be answered with a cached reply.
+   */
+  verify(p: Packet, nas: NasClient): DropReason | undefined
+  /** Called only for a verified request. */
   access(p: Packet, nas: NasClient): Maybe<Outcome>
   accounting(p: Packet, nas: NasClient, source: string): Promise<Outcome>
   status(p: Packet, nas: NasClient, port: Port): Outcome
@@ -158,6 +165,8 @@ export class RadiusServer {
       return
     }
 
+    const forged = this.handlers.verify(packet, nas)
+    if (forged) return this.#drop(forged, { source, nas: nas.name })
     const now = Date.now()
     const key = DuplicateCache.key(source, rinfo.port, msg)
     const cached = this.duplicates.check(key, msg, now)

@@ -15,12 +15,13 @@ import { JobLeases } from '../core/db/lease.js'
 import { FailureLog, serviceLogger } from '../core/logger.js'
 import { changeBus, changesSince, latestChangeId } from '../core/services/changes.js'
 import { AcceptLog } from './accepts.js'
-import { handleAccessRequest } from './access.js'
-import { handleAccountingRequest } from './accounting.js'
+import { checkRequestIntegrity, handleAccessRequest } from './access.js'
+import { checkAccountingIntegrity, handleAccountingRequest } from './accounting.js'
 import { AccountingWriter } from './accounting-writer.js'
 import { AuthStats } from './auth-stats.js'
 import { NasRegistry, type NasClient } from './clients.js'
 import { CoaClient, CoaWorker } from './coa.js'
+import { Code } from './codec/index.js'
 import { radiusMetrics } from './metrics.js'
 import { QuotaWatch } from './quota-watch.js'
 import { RestartLog } from './restarts.js'
@@ -112,6 +113,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   const server = new RadiusServer(
     registry,
     {
+      verify: (p, nas) => (p.code === Code.AccessRequest ? checkRequestIntegrity(p, nas) : checkAccountingIntegrity(p, nas)),
       access: (p, nas) => {
         const outcome = handleAccessRequest(p, nas, { cache, accepts, stats, metrics, log })
         return outcome instanceof Promise ? outcome.then(answeredFromDatabase, undecided) : outcome

@@ -12,7 +12,7 @@ import { RadiusServer, bindUdp } from '../../radius/server.js'
 import type { Logger } from '../../core/logger.js'
 import { RadiusTestClient } from '../helpers/radius-client.js'
 import { dbKinds } from '../helpers/databases.js'
-import { SECRET, radiusFixture, type RadiusFixture } from './setup.js'
+import { SECRET, counter, radiusFixture, type RadiusFixture } from './setup.js'
 
 const VICTIM = 'AA-AA-AA-00-00-01'
 
@@ -95,6 +95,29 @@ for (const kind of dbKinds()) {
     t.equal(second?.packet.code, Code.AccessReject, 'and no device past the limit gets in by leaving it out')
   })
 }
+
+t.test('the duplicate cache answers and keeps only requests the NAS signed', async (t) => {
+  const f = await radiusFixture(t, dbKinds()[0]!)
+  const mac = 'AA-AA-AA-00-00-09'
+  const genuine = f.client.build(Code.AccessRequest, [attr('User-Name', 'no-such-user'), attr('Calling-Station-Id', mac)], { password: 'wrong' })
+  const first = await f.client.sendRaw(genuine, f.ports.auth)
+  t.equal(first?.[0], Code.AccessReject, 'the genuine request is answered')
+
+  // Someone on the NAS's path copies its header (Identifier, Authenticator) and
+  // changes the attributes: the Message-Authenticator no longer matches.
+  const altered = Buffer.from(genuine)
+  altered[altered.indexOf('no-such-user')] = 'N'.charCodeAt(0)
+  t.equal(await f.client.sendRaw(altered, f.ports.auth, 400), undefined, 'a forged copy gets no cached reply')
+  t.equal(await counter(f.ctx, 'citywifi_radius_packets_dropped_total', { reason: 'bad_message_authenticator' }), 1, 'it is dropped as forged')
+
+  // A forged request reusing the Identifier must not push the genuine one out of its slot.
+  const other = Buffer.from(altered)
+  other.writeUInt32BE(0xdeadbeef, 4)
+  t.equal(await f.client.sendRaw(other, f.ports.auth, 400), undefined)
+  const again = await f.client.sendRaw(genuine, f.ports.auth)
+  t.ok(again && first && again.equals(first), 'the retransmission gets the same reply')
+  t.equal(await counter(f.ctx, 'citywifi_radius_duplicates_total'), 1, 'from the cache, not handled twice')
+})
 
 t.test('the duplicate cache stays under its cap whatever a flood of new requests', async (t) => {
   const d = new DuplicateCache(30_000, 100)
