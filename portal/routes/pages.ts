@@ -65,10 +65,7 @@ export async function pageRoutes(app: FastifyInstance, portal: Portal) {
   // nothing else posts to "/".
   app.post('/', async (req, reply) => {
     const answer = authmonAnswer(req.body)
-    if (!answer) {
-      const tr = portal.translator(req)
-      return portal.message(reply, tr, { status: 404, title: 'notFound.title', lines: [tr.t('notFound.text')], page: 'not_found' })
-    }
+    if (!answer) return reply.callNotFound()
     return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.body)
   })
 
