@@ -1,5 +1,6 @@
 // /api/v1/nas: `nas add`'s fields with its names (site by name, name, ip,
-// secret, vendor, uamSecret, coaPort, language, allowMissingMessageAuthenticator).
+// secret, vendor, uamSecret, coaPort, language, allowMissingMessageAuthenticator,
+// loginHosts, allowInsecureFas).
 // A NAS is never shown with its secrets.
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from '../../core/context.js'
@@ -20,6 +21,8 @@ export const nasInputSchema = {
     coaPort: { type: 'integer' },
     language: { type: 'string', enum: ['vi', 'en'] },
     allowMissingMessageAuthenticator: { type: 'boolean', description: 'INSECURE (BlastRADIUS): legacy devices only' },
+    loginHosts: { type: 'array', items: { type: 'string', maxLength: 300 }, description: 'hosts (host or host:port, at most 16) the portal may send a browser to when the redirect is not signed (`nas add --login-host`)' },
+    allowInsecureFas: { type: 'boolean', description: 'INSECURE: accept openNDS fas_secure_enabled 1 (`nas add --allow-insecure-fas`)' },
   },
 } as const
 
@@ -34,6 +37,8 @@ export const nasSchema = {
     coaPort: { type: 'integer' },
     language: { type: 'string' },
     allowMissingMessageAuthenticator: { type: 'boolean' },
+    loginHosts: { type: 'array', items: { type: 'string' } },
+    allowInsecureFas: { type: 'boolean' },
     hasUamSecret: { type: 'boolean' },
     lastSeenAt: nullableDateTime,
     up: { type: 'boolean' },
@@ -55,6 +60,8 @@ export function nasView(n: NasWithSite & { sessionsNow?: number }) {
     coaPort: n.coaPort,
     language: n.language,
     allowMissingMessageAuthenticator: n.allowMissingMessageAuthenticator,
+    loginHosts: n.loginHosts,
+    allowInsecureFas: n.allowInsecureFas,
     hasUamSecret: n.uamSecretEnc !== null,
     lastSeenAt: n.lastSeenAt,
     up: isUp(n),

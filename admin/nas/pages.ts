@@ -24,7 +24,12 @@ function nasInputFrom(b: Body, creating: boolean): NasInput & { siteId?: number 
     coaPort: coa ? Number(coa) : 3799,
     language: str(b, 'language'),
     allowMissingMessageAuthenticator: checked(b, 'allowMissingMessageAuthenticator'),
+    allowInsecureFas: checked(b, 'allowInsecureFas'),
   }
+  // One host (or host:port) a line; commas and spaces separate too. The
+  // service checks each one; a form without the box leaves them as they are.
+  const hosts = str(b, 'loginHosts')
+  if (hosts !== undefined) input.loginHosts = hosts.split(/[\s,]+/).filter(Boolean)
   // Secrets: typed on creation; on an edit an empty box keeps the stored one.
   const secret = str(b, 'secret') ?? ''
   const uam = str(b, 'uamSecret') ?? ''
@@ -57,6 +62,8 @@ async function nasForm(ctx: AppContext, tr: AdminTranslator, action: string, v: 
       { name: 'coaPort', label: tr.t('nas.coaPort'), type: 'number', value: v.coaPort ?? 3799, min: 1, max: 65535, hint: tr.t('nas.coaPortHint') },
       { name: 'language', label: tr.t('nas.language'), type: 'select', value: v.language ?? 'vi', options: [{ value: 'vi', label: 'Tiếng Việt' }, { value: 'en', label: 'English' }] },
       { name: 'allowMissingMessageAuthenticator', label: tr.t('nas.allowMissingMA'), type: 'checkbox', value: v.allowMissingMessageAuthenticator ?? false, hint: tr.t('nas.allowMissingMAHint') },
+      { name: 'loginHosts', label: tr.t('nas.loginHosts'), type: 'textarea', rows: 3, value: (v.loginHosts ?? []).join('\n'), hint: tr.t('nas.loginHostsHint') },
+      { name: 'allowInsecureFas', label: tr.t('nas.allowInsecureFas'), type: 'checkbox', value: v.allowInsecureFas ?? false, hint: tr.t('nas.allowInsecureFasHint') },
     ],
     submit: creating ? tr.t('nas.create') : tr.t('common.save'),
     cancel: { href: '/nas', label: tr.t('common.cancel') },
@@ -117,7 +124,7 @@ export async function nasPages(app: FastifyInstance, { ctx }: { ctx: AppContext 
   const detailBlocks = async (tr: AdminTranslator, id: number): Promise<{ title: string; blocks: Block[]; form: FormModel }> => {
     const n = await getNas(prisma, id)
     const sessionsNow = await prisma.session.count({ where: { nasId: id, stoppedAt: null } })
-    const form = await nasForm(ctx, tr, `/nas/${id}`, { name: n.name, vendor: n.vendor, coaPort: n.coaPort, language: n.language, allowMissingMessageAuthenticator: n.allowMissingMessageAuthenticator, siteId: n.siteId, address: n.address }, false, n.uamSecretEnc !== null)
+    const form = await nasForm(ctx, tr, `/nas/${id}`, { name: n.name, vendor: n.vendor, coaPort: n.coaPort, language: n.language, allowMissingMessageAuthenticator: n.allowMissingMessageAuthenticator, loginHosts: n.loginHosts, allowInsecureFas: n.allowInsecureFas, siteId: n.siteId, address: n.address }, false, n.uamSecretEnc !== null)
     const blocks: Block[] = [
       {
         kind: 'dl',
@@ -163,7 +170,11 @@ export async function nasPages(app: FastifyInstance, { ctx }: { ctx: AppContext 
     const id = (req.params as { id: number }).id
     const { title, blocks, form } = await detailBlocks(req.tr, id)
     const input = nasInputFrom(req.body as Body, false)
-    for (const f of form.fields) if ('name' in f && f.name in input && f.type !== 'password') f.value = (input as Record<string, unknown>)[f.name === 'ip' ? 'address' : f.name] as string
+    for (const f of form.fields) {
+      if (!('name' in f) || !(f.name in input) || f.type === 'password') continue
+      const v = (input as Record<string, unknown>)[f.name === 'ip' ? 'address' : f.name]
+      f.value = Array.isArray(v) ? v.join('\n') : (v as string)
+    }
     const r = await fromForm(req, reply, { title, form, before: [blocks[0]!], after: blocks.slice(1) }, () => updateNas(prisma, ctx.secrets, id, input, req.actor))
     if (r.ok) return reply.redirect(`/nas/${id}?saved=1`, 303)
     return reply

@@ -128,7 +128,8 @@ export async function validateNas(prisma: PrismaClient, input: NasInput, existin
   if (input.loginHosts !== undefined) {
     const hosts = input.loginHosts.map((h) => h.trim().toLowerCase()).filter(Boolean)
     const bad = hosts.find(loginHostProblem)
-    if (bad !== undefined || hosts.length > 16) p.add('loginHosts', `"${bad ?? ''}" is not a host or host:port (at most 16)`, 'nas.loginHosts')
+    if (bad !== undefined) p.add('loginHosts', `"${bad}" is not a host or host:port (at most 16)`, 'nas.loginHosts')
+    else if (hosts.length > 16) p.add('loginHosts', `${hosts.length} login hosts: at most 16`, 'nas.loginHosts')
     else data.loginHosts = [...new Set(hosts)]
   }
   if (input.allowInsecureFas !== undefined) data.allowInsecureFas = input.allowInsecureFas

@@ -27,6 +27,8 @@ export interface OtpLimits {
   sitePerHour: number
   nasPerHour?: number
   installationPerHour?: number
+  /** Codes typed (checked) from one client address (IPv6: its /64) in 15 minutes, whatever the challenge. */
+  ipChecksPer15Min?: number
 }
 
 export const DEFAULT_OTP_LIMITS: Required<OtpLimits> = {
@@ -37,6 +39,7 @@ export const DEFAULT_OTP_LIMITS: Required<OtpLimits> = {
   sitePerHour: 300,
   nasPerHour: 200,
   installationPerHour: 2000,
+  ipChecksPer15Min: 150,
 }
 
 export type OtpLimitReason = SmsLimitName
@@ -99,6 +102,19 @@ function budgetsFor(phone: string, origin: SendOrigin, given: OtpLimits): SmsBud
 async function spend(db: PrismaClient, phone: string, origin: SendOrigin, limits: OtpLimits, now: Date) {
   const spent = await spendSmsBudgets(db, budgetsFor(phone, origin, limits), now)
   return spent.ok ? undefined : { kind: 'limited' as const, reason: spent.limit, retryAfterSeconds: spent.retryAfterSeconds }
+}
+
+/**
+ * Counts one code check from a client address, in the database like the
+ * send budgets, so that every copy of the portal shares it (a guesser
+ * spreading its tries over copies gets no more). Seconds to wait, 0 when
+ * the check may go ahead. A fixed 15-minute window: across a window's edge
+ * up to twice the limit can pass in a short time.
+ */
+export async function countOtpCheck(db: PrismaClient, ip: string, limits: OtpLimits = DEFAULT_OTP_LIMITS, now = new Date()): Promise<number> {
+  const max = limits.ipChecksPer15Min ?? DEFAULT_OTP_LIMITS.ipChecksPer15Min
+  const spent = await spendSmsBudgets(db, [{ limit: 'ip', key: `otp-check:${addressKey(ip)}`, max, windowSeconds: 15 * 60 }], now)
+  return spent.ok ? 0 : spent.retryAfterSeconds
 }
 
 /**

@@ -180,3 +180,22 @@ export const openNdsAdapter: NasAdapter = {
   canLoginAgain: () => false,
   portalSessionId: (login) => `nds-${nds(login).hid.slice(0, 48)}`,
 }
+
+// At fas_secure_enabled 3 openNDS also starts "authmon", which POSTs
+// auth_get=clear|view|list (plus deauthed/custom notices from BinAuth),
+// gatewayhash = SHA-256(gatewayname) and a base64 payload to the FAS URL
+// every nat_traversal_poll_interval seconds, and runs `ndsctl auth` for each
+// "rhid …" line of the answer. The poll carries no proof of the faskey
+// (the gateway name is its only identifier), so the portal hands nothing out
+// through it: the browser takes tok to the gateway's authdir, which openNDS
+// accepts at every level. The answer is an empty auth list, made without the
+// database, so polls stay cheap and a forged one learns nothing.
+export type AuthmonAnswer = { status: number; body: string }
+
+export function authmonAnswer(body: unknown): AuthmonAnswer | undefined {
+  if (!body || typeof body !== 'object') return undefined
+  const action = (body as Record<string, unknown>).auth_get
+  if (typeof action !== 'string') return undefined
+  // "*" alone is openNDS's empty list; clear and the notices get nothing.
+  return { status: 200, body: action === 'view' || action === 'list' ? '*' : '' }
+}

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { credentialForConsent, recordConsent } from '../../core/services/consents.js'
 import { deviceForMac } from '../../core/services/devices.js'
-import { OTP_RESEND_AFTER_SECONDS, OTP_TTL_SECONDS, resendOtp, startOtp, verifyOtp, vietnameseMobile, type OtpLimitReason } from '../../core/services/otp.js'
+import { countOtpCheck, OTP_RESEND_AFTER_SECONDS, OTP_TTL_SECONDS, resendOtp, startOtp, verifyOtp, vietnameseMobile, type OtpLimitReason } from '../../core/services/otp.js'
 import { checkPost, handToNas, methodsFor, POSTED_CONTEXT_FIELDS, showEntry, showOtp } from '../flow.js'
 import type { Translator } from '../i18n.js'
 import { first } from '../nas/types.js'
@@ -21,9 +21,6 @@ const formBody = {
   },
 } as const
 
-/** Per client address (a NAT'd site shares one): generous, against floods only. */
-const CHECKS_PER_IP = 150
-const WINDOW_MS = 15 * 60_000
 /** How long the sealed challenge reference of the code page works. */
 const PASS_MAX_AGE_SECONDS = OTP_TTL_SECONDS * 6
 
@@ -130,7 +127,7 @@ export async function otpRoutes(app: FastifyInstance, portal: Portal) {
     const fail = (message: string, status = 400) => codePage(req, reply, visit, tr, pass, body.o!, { code: message }, status)
     const typed = (body.code ?? '').replace(/\s/g, '')
     if (!/^\d{6}$/.test(typed)) return fail(tr.t('errors.codeFormat'))
-    const ipWait = portal.windows.hit(`otp:check:${req.ip}`, CHECKS_PER_IP, WINDOW_MS)
+    const ipWait = await countOtpCheck(db, req.ip, portal.otpLimits)
     if (ipWait) return fail(limitText(tr, 'ip', ipWait), 429)
     const result = await verifyOtp(db, portal.ctx.secrets, { challengeId: pass.id, siteId: visit.site.id, mac: visit.context.clientMac, code: typed })
     portal.metrics.otpChecks.inc({ result: result.kind })

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { countLinkClick, siteLinks } from '../../core/services/link-clicks.js'
 import { showEntry, showSuccess, termsUrl, type LoginProof } from '../flow.js'
+import { authmonAnswer } from '../nas/opennds.js'
 import { first } from '../nas/types.js'
 import type { Portal } from '../runtime.js'
 
@@ -58,6 +59,14 @@ export async function pageRoutes(app: FastifyInstance, portal: Portal) {
       case 'notyet':
         return showEntry(portal, req, reply, visit, tr, { full: first(query.full) === '1' })
     }
+  })
+
+  // openNDS level 3's authmon polls the FAS URL (here "/") with a form post;
+  // nothing else posts to "/".
+  app.post('/', async (req, reply) => {
+    const answer = authmonAnswer(req.body)
+    if (!answer) return reply.callNotFound()
+    return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.body)
   })
 
   // Where MikroTik (dst) and openNDS (redir) send the browser after the login.

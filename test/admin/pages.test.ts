@@ -85,6 +85,38 @@ for (const kind of dbKinds()) {
       t.match(rotated.text, /data-test="secret">[A-Za-z0-9_-]{24}</, 'the new secret, once')
     })
 
+    await t.test('a NAS form: login hosts and the insecure openNDS option, errors next to the field in both languages', async (t) => {
+      const form = { siteId: String(site.id), name: 'nds-1', ip: '10.0.0.20', vendor: 'opennds', secret: 'a-long-enough-secret-2', coaPort: '3799' }
+      const bad = await b.post('/nas', { ...form, loginHosts: '192.168.8.1:2050\nhttp://evil.example/x', allowInsecureFas: ['off', 'on'] }, '/nas/new')
+      t.equal(bad.status, 400)
+      t.match(bad.text, /data-test="error-loginHosts">Mỗi địa chỉ đăng nhập là một tên máy hoặc máy:cổng \(tối đa 16\).</)
+      t.match(bad.text, /<textarea id="[^"]*" name="loginHosts"[^>]*>192.168.8.1:2050\nhttp:\/\/evil.example\/x<\/textarea>/, 'what was typed is shown back')
+      t.match(bad.text, /name="allowInsecureFas" value="on" checked/)
+      await b.get('/lang/en?next=/nas/new')
+      const en = await b.post('/nas', { ...form, loginHosts: Array.from({ length: 17 }, (_, i) => `10.9.0.${i}`).join(', ') }, '/nas/new')
+      t.equal(en.status, 400)
+      t.match(en.text, /data-test="error-loginHosts">17 login hosts: at most 16</)
+      t.match(en.text, 'Allow unencrypted openNDS FAS (level 1, insecure)')
+      await b.get('/lang/vi?next=/')
+      t.equal(await prisma.accessPoint.count({ where: { name: 'nds-1' } }), 0, 'nothing registered from a refused form')
+
+      const ok = await b.post('/nas', { ...form, loginHosts: '192.168.8.1:2050\r\nGW.Example.vn', allowInsecureFas: ['off', 'on'] }, '/nas/new')
+      t.equal(ok.status, 303)
+      let nas = await prisma.accessPoint.findUniqueOrThrow({ where: { name: 'nds-1' } })
+      t.same(nas.loginHosts, ['192.168.8.1:2050', 'gw.example.vn'])
+      t.equal(nas.allowInsecureFas, true)
+      const page = await b.get(ok.location!)
+      t.match(page.text, /name="loginHosts"[^>]*>192.168.8.1:2050\ngw.example.vn<\/textarea>/, 'shown on the edit form')
+      t.match(page.text, /name="allowInsecureFas" value="on" checked/)
+
+      const edit = await b.post(`/nas/${nas.id}`, { ...form, secret: '', loginHosts: '', allowInsecureFas: 'off' }, `/nas/${nas.id}`)
+      t.equal(edit.status, 303)
+      nas = await prisma.accessPoint.findUniqueOrThrow({ where: { id: nas.id } })
+      t.same(nas.loginHosts, [])
+      t.equal(nas.allowInsecureFas, false, 'unticked')
+      t.match((await prisma.auditEvent.findFirstOrThrow({ where: { action: 'nas.update', target: `nas:${nas.id}` } })).detail, { after: { loginHosts: [], allowInsecureFas: false } })
+    })
+
     await t.test('a policy in the units people use', async (t) => {
       const r = await b.post('/policies', { name: 'Quảng trường', sessionMinutes: '60', idleMinutes: '10', downMbps: '2,5', upMbps: '1', dailyMegabytes: '500', monthlyGigabytes: '3', simultaneousUse: '1', consentDays: '30', interimSeconds: '300', [`site.${site.id}`]: ['off', 'on'] }, '/policies/new')
       t.equal(r.status, 303)

@@ -7,7 +7,11 @@
 // bytes cut or NUL-padded to 32. At level 1 the fields are only
 // base64-encoded. It opens the client only when /opennds_auth/ gets
 // tok = hex SHA-256(hid ‖ faskey) for that client's hid, as openNDS checks
-// it. /opennds_deny/ logs the client out.
+// it. /opennds_deny/ logs the client out. At level 3 `authmonPoll` does what
+// openNDS's authmon daemon does: a form POST to the FAS URL with auth_get,
+// gatewayhash = hex SHA-256(url-encoded gatewayname) and a base64 payload,
+// then `ndsctl auth` for each percent-encoded "rhid …" entry after "* " in
+// the answer (here: the client is opened when an entry's rhid is its own).
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { listen, page, redirect } from './http.js'
 
@@ -41,6 +45,8 @@ export class FakeOpenNds {
   hid = ''
   authRequests = 0
   badTokens = 0
+  /** Clients opened through authmon's auth list (ndsctl auth). */
+  authmonAuths = 0
   #close: (() => Promise<void>) | undefined
 
   constructor(opts: FakeOpenNdsOptions) {
@@ -74,6 +80,33 @@ export class FakeOpenNds {
 
   close(): Promise<void> {
     return this.#close?.() ?? Promise.resolve()
+  }
+
+  /** One authmon round trip; returns the FAS's answer as authmon reads it. */
+  async authmonPoll(action: 'clear' | 'view' | 'list' = 'view', payload = 'none', gatewayName = this.opts.gatewayName): Promise<{ status: number; body: string }> {
+    const form = new URLSearchParams({
+      auth_get: action,
+      gatewayhash: createHash('sha256').update(encodeURIComponent(gatewayName)).digest('hex'),
+      payload: Buffer.from(payload).toString('base64'),
+    })
+    const res = await fetch(`${this.opts.portalUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'openNDS(authmon;NDS:10.2.0;)' },
+      body: form.toString(),
+      redirect: 'manual',
+    })
+    const body = (await res.text()).trim()
+    if (body.startsWith('*')) {
+      const rhid = createHash('sha256').update(this.hid + this.opts.fasKey).digest('hex')
+      for (const entry of body.slice(1).trim().split(/\s+/).filter(Boolean)) {
+        const params = decodeURIComponent(entry).split(' ')
+        if (this.hid && params[0] === rhid) {
+          this.authmonAuths++
+          this.online = true
+        }
+      }
+    }
+    return { status: res.status, body }
   }
 
   redirectUrl(originUrl = 'http://example.org/'): string {

@@ -2,16 +2,18 @@
 // burst of parallel posts cannot send more codes than a limit allows, an
 // IPv6 client cannot dodge its address's budget by changing the host half of
 // its address, and the installation-wide hourly cap holds and is counted in
-// /metrics. Over HTTP to a listening portal, on both databases.
+// /metrics. The per-address limit on typed codes is shared by every copy of
+// the portal. Over HTTP to a listening portal, on both databases.
 import t, { type Test } from 'tap'
 import type { OtpLimits } from '../../core/services/otp.js'
 import { FakeCoovaChilli } from '../fakes/coovachilli.js'
 import { dbKinds } from '../helpers/databases.js'
-import { UAM_SECRET, formFields, postForm, startPortalFor, type PortalSetup } from './setup.js'
+import { startPortal } from '../../portal/service.js'
+import { RecordingSms, UAM_SECRET, formFields, postForm, startPortalFor, type PortalSetup } from './setup.js'
 
 const NO_RADIUS = { host: '127.0.0.1', port: 9, secret: 'unused-secret-000' }
 // Everything generous but the limit a test is about.
-const WIDE: Required<OtpLimits> = { phonePer15Min: 100, phonePerDay: 100, macPerHour: 100, ipPer15Min: 100, sitePerHour: 100, nasPerHour: 100, installationPerHour: 100 }
+const WIDE: Required<OtpLimits> = { phonePer15Min: 100, phonePerDay: 100, macPerHour: 100, ipPer15Min: 100, sitePerHour: 100, nasPerHour: 100, installationPerHour: 100, ipChecksPer15Min: 100 }
 
 async function coova(t: Test, p: PortalSetup) {
   const chilli = await new FakeCoovaChilli({ portalUrl: `${p.url}/`, nasId: p.nas.name, uamSecret: UAM_SECRET, radius: NO_RADIUS, clientMac: 'aa:bb:cc:dd:ee:01' }).start()
@@ -66,5 +68,40 @@ for (const kind of dbKinds()) {
     const metrics = await p.ctx.metrics.metrics()
     t.match(metrics, /citywifi_portal_otp_sms_refused_total\{limit="installation"\} 3/)
     t.notMatch(metrics, /citywifi_portal_otp_sms_refused_total\{limit="site"\}/, 'the cap that refused is the one named')
+  })
+
+  t.test(`${kind}: the per-address limit on typed codes is shared by two copies of the portal`, async (t) => {
+    const limits = { ...WIDE, ipChecksPer15Min: 3 }
+    const a = await startPortalFor(t, kind, { otpLimits: limits, env: { TRUST_PROXY: '127.0.0.1' } })
+    // A second copy on the same database, with its own memory.
+    const b = await startPortal(a.ctx, { sms: new RecordingSms(), otpLimits: limits })
+    t.teardown(() => b.close())
+    const bUrl = b.addresses[0]!
+    const chilli = await coova(t, a)
+    const pageFor = async (location: string, ip: string) => {
+      const headers = { 'x-forwarded-for': ip }
+      const page = await fetch(a.url + location, { headers })
+      return { fields: formFields(await page.text(), 'code-form'), headers }
+    }
+    const codeForm = async (ip: string) => {
+      const headers = { 'x-forwarded-for': ip }
+      const sent = await postForm(`${a.url}/otp/send`, { ...(await otpForm(chilli, headers)), phone: '0912345678' }, headers)
+      t.equal(sent.status, 303, 'a code sent')
+      return { ...(await pageFor(sent.headers.get('location')!, ip)), code: a.sms.lastCode()!, location: sent.headers.get('location')! }
+    }
+    const guesser = await codeForm('2001:db8:7:7::1')
+    const wrong = guesser.code === '000000' ? '111111' : '000000'
+    const statuses: number[] = []
+    for (const url of [a.url, bUrl, a.url, bUrl]) statuses.push((await postForm(`${url}/otp/verify`, { ...guesser.fields, code: wrong }, guesser.headers)).status)
+    t.same(statuses, [400, 400, 400, 429], 'three checks from one address across both copies, the fourth refused')
+    const neighbour = await pageFor(guesser.location, '2001:db8:7:7::2')
+    const right = await postForm(`${bUrl}/otp/verify`, { ...neighbour.fields, code: guesser.code }, neighbour.headers)
+    t.equal(right.status, 429, 'another host of the /64 is refused too, even with the right code')
+    t.match(await right.text(), /Vui lòng thử lại sau \d+ phút/)
+    t.equal((await a.ctx.db.prisma.otpChallenge.findFirstOrThrow({ orderBy: { id: 'desc' } })).attempts, 3, 'a refused check is not a try')
+
+    const other = await codeForm('198.51.100.9')
+    const ok = await postForm(`${bUrl}/otp/verify`, { ...other.fields, code: other.code }, other.headers)
+    t.equal(ok.status, 303, 'another address checks its code')
   })
 }

@@ -283,3 +283,21 @@ t.test('item 10 — the per-site caches stay bounded whatever site ids the URLs 
   t.ok(sizes.sites <= 1000, `site cache holds ${sizes.sites} entries after 1200 unknown ids`)
   t.ok(sizes.logos <= 1000)
 })
+
+t.test('item 2 — openNDS level 3: an authmon poll opens nobody, whoever sends it', async (t) => {
+  const p = await startPortalFor(t, dbKinds()[0]!, { vendor: 'opennds', uamSecret: FAS_KEY, nasName: 'quan5-nds' })
+  const nds = await new FakeOpenNds({ portalUrl: p.url, gatewayName: 'quan5-nds', fasKey: FAS_KEY, clientMac: 'aa:bb:cc:00:02:01' }).start()
+  t.teardown(() => nds.close())
+  // A client that consented and whose browser was sent to the gateway, but never got there.
+  const { html } = await get(nds.redirectUrl())
+  const step = await postForm(`${p.url}/login`, formFields(html, 'click-form'))
+  t.equal(step.status, 303)
+  t.match(step.headers.get('location'), /\/opennds_auth\/\?tok=[0-9a-f]{64}/, 'the browser is sent to the gateway with tok')
+  t.same(await nds.authmonPoll('clear'), { status: 200, body: '' })
+  t.same(await nds.authmonPoll('view'), { status: 200, body: '*' }, "the router's own poll: an empty list")
+  t.same(await nds.authmonPoll('list', 'none', 'another-gateway'), { status: 200, body: '*' }, 'a forged poll: the same')
+  t.notOk(nds.online, 'not opened through authmon')
+  t.equal(nds.authmonAuths, 0)
+  const other = await postForm(`${p.url}/`, { anything: 'else' })
+  t.equal(other.status, 404, 'any other post to / is not found')
+})
