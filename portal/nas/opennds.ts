@@ -190,12 +190,11 @@ export const openNdsAdapter: NasAdapter = {
 // through it: the browser takes tok to the gateway's authdir, which openNDS
 // accepts at every level. The answer is an empty auth list, made without the
 // database, so polls stay cheap and a forged one learns nothing.
-export type AuthmonAnswer = { status: number; body: string }
-
-export function authmonAnswer(body: unknown): AuthmonAnswer | undefined {
+/** The text to answer an authmon poll with (status 200), or undefined when the post is not one. */
+export function authmonAnswer(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined
   const action = (body as Record<string, unknown>).auth_get
   if (typeof action !== 'string') return undefined
   // "*" alone is openNDS's empty list; clear and the notices get nothing.
-  return { status: 200, body: action === 'view' || action === 'list' ? '*' : '' }
+  return action === 'view' || action === 'list' ? '*' : ''
 }

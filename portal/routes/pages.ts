@@ -63,11 +63,23 @@ export async function pageRoutes(app: FastifyInstance, portal: Portal) {
 
   // openNDS level 3's authmon polls the FAS URL (here "/") with a form post;
   // nothing else posts to "/".
-  app.post('/', async (req, reply) => {
-    const answer = authmonAnswer(req.body)
-    if (!answer) return reply.callNotFound()
-    return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.body)
-  })
+  app.post(
+    '/',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { auth_get: { type: 'string', maxLength: 16 }, gatewayhash: { type: 'string', maxLength: 128 }, payload: { type: 'string', maxLength: 65_536 } },
+        },
+        response: { 200: { type: 'string' } },
+      },
+    },
+    async (req, reply) => {
+      const answer = authmonAnswer(req.body)
+      if (answer === undefined) return reply.callNotFound()
+      return reply.type('text/plain; charset=utf-8').send(answer)
+    },
+  )
 
   // Where MikroTik (dst) and openNDS (redir) send the browser after the login.
   app.get('/done', { schema: { querystring: queryString } }, async (req, reply) => {
