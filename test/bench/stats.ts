@@ -11,7 +11,10 @@
 // BENCH_STATS_REQUESTS (30 per query), BENCH_STATS_KEEP=1 (keep the loaded
 // database citywifi_bench_stats and reuse it next time), BENCH_STATS_REUSE=1
 // (measure the kept database as it is), BENCH_STATS_FOLD_SECONDS (stop folding
-// after that long), BENCH_STATS_MONTH (06), BENCH_DATABASE_URL.
+// after that long), BENCH_STATS_FOLD_BATCH (1000000 changes per fold
+// transaction), BENCH_STATS_DAYS (365), BENCH_STATS_STEPS=1 (each fold
+// transaction's steps), BENCH_STATS_MONTH (06), BENCH_DATABASE_URL.
+// Through npm: BENCH_SECTIONS=stats npm run bench
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -37,10 +40,12 @@ const TZ = 'Asia/Ho_Chi_Minh'
 const YEAR = 2025
 const CHUNK = 1_000_000
 // BENCH_STATS_FOLD_SECONDS: stop folding after this long and measure what is folded.
-const FOLD_BATCH = Number(process.env.BENCH_STATS_FOLD_BATCH ?? 250_000)
+const FOLD_BATCH = Number(process.env.BENCH_STATS_FOLD_BATCH ?? 1_000_000)
 const FOLD_LIMIT_S = Number(process.env.BENCH_STATS_FOLD_SECONDS ?? Infinity)
 
 const log = (s: string) => console.log(s)
+/** Seconds per fold step over the whole load (core/stats/fold.ts names them). */
+const foldSteps: Record<string, number> = {}
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url)
@@ -154,10 +159,11 @@ async function foldAll(pool: pg.Pool, c: pg.PoolClient): Promise<number> {
       if (!r.changes) break
       folded += r.changes
       log(`  folded ${int(folded)}: ${int(r.parts)} session-hours, ${int(r.hours)} site-hours (${((Date.now() - t) / 1000).toFixed(1)} s)`)
+      for (const [k, v] of Object.entries(steps)) foldSteps[k] = (foldSteps[k] ?? 0) + v
       if (process.env.BENCH_STATS_STEPS === '1') log(`    ${Object.entries(steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`)
     }
     const foldS = (Date.now() - t1) / 1000
-    log(`  folded in ${foldS.toFixed(0)} s`)
+    log(`  folded in ${foldS.toFixed(0)} s; by step (s): ${Object.entries(foldSteps).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)}`).join(', ')}`)
     // What the readers plan with (sampled: quick whatever the size).
     await c.query('ANALYZE "StatsHourly", "StatsDuration", "StatsDurationDaily", "StatsUnique", "StatsDevicePeriod", "StatsFirstSeen", "StatsAuthHourly", "StatsLinkHourly"')
     return foldS
