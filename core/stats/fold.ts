@@ -29,6 +29,8 @@ export interface FoldOptions {
   maxRounds?: number
   /** Hours before this are final; null: none (loading history, the benchmark). Default: from PIECE_KEEP_MS. */
   horizon?: Date | null
+  /** Milliseconds per step, added up over the run (the benchmark prints them). */
+  steps?: Record<string, number>
 }
 
 export interface FoldResult {
@@ -50,9 +52,14 @@ export function foldHorizon(now: Date): Date {
 /** Prisma's DateTime columns are timestamp(3) without time zone, holding UTC. */
 const utc = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
 
+// Changes are taken by a range of ids from the oldest: one index range scan,
+// not a sort and a semi-join per row. A gap (a rolled-back insert) only
+// makes a batch smaller; a row committed late with a lower id is taken by a
+// later run (every visible row at or past the lowest id is reachable).
 const TAKE = `
-WITH t AS (DELETE FROM "StatsPending" WHERE id IN (SELECT id FROM "StatsPending" ORDER BY id LIMIT $1)
-           RETURNING "sessionId", "siteId", "hour", "inputOctets", "outputOctets")
+WITH lo AS (SELECT min(id) AS m FROM "StatsPending"),
+t AS (DELETE FROM "StatsPending" WHERE id >= (SELECT m FROM lo) AND id < (SELECT m FROM lo) + $1
+      RETURNING "sessionId", "siteId", "hour", "inputOctets", "outputOctets")
 INSERT INTO fold_pending SELECT * FROM t`
 
 const OCTETS = `
@@ -150,16 +157,26 @@ JOIN "StatsDuration" s ON s.scope = d.scope
   AND s.hour >= ((d.day::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC') AND s.hour < (((d.day + 1)::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC')
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 
+// Each device once per site (and for all sites) and local day, with when it
+// was first online that day: what devices per period and first sightings are
+// drawn from, so that the wider sets below start from a few rows per device
+// instead of one per session-hour.
+const DEVICE_DAYS = `
+CREATE TEMP TABLE fold_dev ON COMMIT DROP AS
+SELECT "siteId" AS scope, "deviceId", ((("startAt" AT TIME ZONE 'UTC') AT TIME ZONE $1)::date) AS day, min("startAt") AS first
+FROM fold_new WHERE "deviceId" IS NOT NULL GROUP BY 1, 2, 3`
+
 // Devices per local day, month and year, each counted once: the rows a
 // device adds are what the counts grow by.
 const DEVICE_PERIODS = `
-WITH k AS (
-  SELECT DISTINCT sc.scope, per.period, per.start, p."deviceId"
-  FROM fold_new p
-  CROSS JOIN LATERAL (SELECT ((p."startAt" AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day) l
-  CROSS JOIN LATERAL (VALUES (p."siteId"), (0)) AS sc(scope)
-  CROSS JOIN LATERAL (VALUES ('d', l.day), ('m', date_trunc('month', l.day::timestamp)::date), ('y', date_trunc('year', l.day::timestamp)::date)) AS per(period, start)
-  WHERE p."deviceId" IS NOT NULL),
+WITH a AS (SELECT DISTINCT 0 AS scope, "deviceId", day FROM fold_dev),
+m AS (SELECT scope, "deviceId", date_trunc('month', day::timestamp)::date AS start FROM fold_dev
+      UNION SELECT scope, "deviceId", date_trunc('month', day::timestamp)::date FROM a),
+k AS (
+  SELECT scope, 'd' AS period, day AS start, "deviceId" FROM fold_dev
+  UNION ALL SELECT scope, 'd', day, "deviceId" FROM a
+  UNION ALL SELECT scope, 'm', start, "deviceId" FROM m
+  UNION ALL SELECT DISTINCT scope, 'y', date_trunc('year', start::timestamp)::date, "deviceId" FROM m),
 ins AS (
   INSERT INTO "StatsDevicePeriod" ("scope", "period", "start", "deviceId") SELECT * FROM k ORDER BY 1, 2, 3, 4
   ON CONFLICT DO NOTHING RETURNING "scope", "period", "start")
@@ -169,17 +186,24 @@ ON CONFLICT ("scope", "period", "start") DO UPDATE SET "devices" = u."devices" +
 
 const FIRST_SEEN = `
 INSERT INTO "StatsFirstSeen" AS f ("scope", "deviceId", "firstAt")
-SELECT sc.scope, p."deviceId", min(p."startAt") FROM fold_new p CROSS JOIN LATERAL (VALUES (p."siteId"), (0)) AS sc(scope)
-WHERE p."deviceId" IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+SELECT scope, "deviceId", min(first) FROM fold_dev GROUP BY 1, 2
+UNION ALL SELECT 0, "deviceId", min(first) FROM fold_dev GROUP BY 2
+ORDER BY 1, 2
 ON CONFLICT ("scope", "deviceId") DO UPDATE SET "firstAt" = EXCLUDED."firstAt" WHERE EXCLUDED."firstAt" < f."firstAt"`
 
 // Retention judges a device by when it was last online; once an hour is enough.
 const TOUCH_DEVICES = `
 UPDATE "Device" d SET "lastSeenAt" = now() AT TIME ZONE 'UTC'
-FROM (SELECT DISTINCT "deviceId" FROM fold_new WHERE "deviceId" IS NOT NULL) n
+FROM (SELECT DISTINCT "deviceId" FROM fold_dev) n
 WHERE d.id = n."deviceId" AND d."lastSeenAt" < now() AT TIME ZONE 'UTC' - interval '1 hour'`
 
-async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, horizon: string | null): Promise<FoldResult> {
+async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, horizon: string | null, steps?: Record<string, number>): Promise<FoldResult> {
+  const q = async (name: string, sql: string, params?: unknown[]) => {
+    const t = steps ? performance.now() : 0
+    const r = await client.query(sql, params)
+    if (steps) steps[name] = (steps[name] ?? 0) + performance.now() - t
+    return r
+  }
   await client.query('BEGIN')
   try {
     const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [FOLD_LOCK])
@@ -187,27 +211,36 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
       await client.query('ROLLBACK')
       return { changes: 0, parts: 0, hours: 0, ran: false }
     }
+    // One fold at a time (the lock): its sorts and hashes may take memory
+    // rather than spill a large batch to disk.
+    await client.query(`SET LOCAL work_mem = '${batch >= 100_000 ? 256 : 64}MB'`)
     await client.query(`CREATE TEMP TABLE fold_pending ("sessionId" bigint, "siteId" int, hour timestamp(3), i bigint, o bigint) ON COMMIT DROP`)
-    const taken = (await client.query(TAKE, [batch])).rowCount ?? 0
+    const taken = (await q('TAKE', TAKE, [batch])).rowCount ?? 0
     if (!taken) {
       await client.query('COMMIT')
       return { changes: 0, parts: 0, hours: 0, ran: true }
     }
-    await client.query(OCTETS)
-    const parts = (await client.query(NEW_PIECES, [horizon])).rowCount ?? 0
-    const hours = (await client.query(DIRTY, [horizon])).rowCount ?? 0
-    await client.query(DIRTY_ALL)
-    await client.query(DROP_PIECES, [horizon])
-    await client.query(ADD_PIECES)
-    await client.query(HOURLY)
-    await client.query(DROP_DURATIONS)
-    await client.query(ADD_DURATIONS)
-    await client.query(DIRTY_DAYS, [timeZone])
-    await client.query(DROP_DAILY_DURATIONS)
-    await client.query(ADD_DAILY_DURATIONS, [timeZone])
-    await client.query(DEVICE_PERIODS, [timeZone])
-    await client.query(FIRST_SEEN)
-    await client.query(TOUCH_DEVICES)
+    // Temporary tables have no statistics until analysed: without them a
+    // large batch is planned as if it were a few rows.
+    const large = taken >= 5_000
+    if (large) await q('ANALYZE', 'ANALYZE fold_pending')
+    await q('OCTETS', OCTETS)
+    const parts = (await q('NEW_PIECES', NEW_PIECES, [horizon])).rowCount ?? 0
+    const hours = (await q('DIRTY', DIRTY, [horizon])).rowCount ?? 0
+    await q('DIRTY_ALL', DIRTY_ALL)
+    if (large) await q('ANALYZE', 'ANALYZE fold_new, fold_dirty')
+    await q('DROP_PIECES', DROP_PIECES, [horizon])
+    await q('ADD_PIECES', ADD_PIECES)
+    await q('HOURLY', HOURLY)
+    await q('DROP_DURATIONS', DROP_DURATIONS)
+    await q('ADD_DURATIONS', ADD_DURATIONS)
+    await q('DIRTY_DAYS', DIRTY_DAYS, [timeZone])
+    await q('DROP_DAILY_DURATIONS', DROP_DAILY_DURATIONS)
+    await q('ADD_DAILY_DURATIONS', ADD_DAILY_DURATIONS, [timeZone])
+    await q('DEVICE_DAYS', DEVICE_DAYS, [timeZone])
+    await q('DEVICE_PERIODS', DEVICE_PERIODS)
+    await q('FIRST_SEEN', FIRST_SEEN)
+    await q('TOUCH_DEVICES', TOUCH_DEVICES)
     await client.query('COMMIT')
     return { changes: taken, parts, hours, ran: true }
   } catch (err) {
@@ -225,7 +258,7 @@ export async function foldStats(pool: pg.Pool, timeZone: string, now: Date = new
   const client = await pool.connect()
   try {
     for (let round = 0; round < (options.maxRounds ?? 50); round++) {
-      const r = await foldOnce(client, timeZone, batch, horizon)
+      const r = await foldOnce(client, timeZone, batch, horizon, options.steps)
       total.changes += r.changes
       total.parts += r.parts
       total.hours += r.hours

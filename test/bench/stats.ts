@@ -11,7 +11,10 @@
 // BENCH_STATS_REQUESTS (30 per query), BENCH_STATS_KEEP=1 (keep the loaded
 // database citywifi_bench_stats and reuse it next time), BENCH_STATS_REUSE=1
 // (measure the kept database as it is), BENCH_STATS_FOLD_SECONDS (stop folding
-// after that long), BENCH_STATS_MONTH (06), BENCH_DATABASE_URL.
+// after that long), BENCH_STATS_FOLD_BATCH (1000000 changes per fold
+// transaction), BENCH_STATS_DAYS (365), BENCH_STATS_STEPS=1 (each fold
+// transaction's steps), BENCH_STATS_MONTH (06), BENCH_DATABASE_URL.
+// Through npm: BENCH_SECTIONS=stats npm run bench
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -28,6 +31,8 @@ import { int, ms, run, sleep, startChild, table } from './proc.js'
 const SESSIONS = Number(process.env.BENCH_STATS_SESSIONS ?? 10_000_000)
 const DEVICES = Number(process.env.BENCH_STATS_DEVICES ?? 150_000)
 const SITES = 200
+// BENCH_STATS_DAYS: spread the sessions over the first N days of the year (365): a smaller load as dense as the full one.
+const DAYS = Number(process.env.BENCH_STATS_DAYS ?? 365)
 const REQUESTS = Number(process.env.BENCH_STATS_REQUESTS ?? 30)
 const KEEP = process.env.BENCH_STATS_KEEP === '1'
 const DB_NAME = 'citywifi_bench_stats'
@@ -35,9 +40,14 @@ const TZ = 'Asia/Ho_Chi_Minh'
 const YEAR = 2025
 const CHUNK = 1_000_000
 // BENCH_STATS_FOLD_SECONDS: stop folding after this long and measure what is folded.
+const FOLD_BATCH = Number(process.env.BENCH_STATS_FOLD_BATCH ?? 1_000_000)
 const FOLD_LIMIT_S = Number(process.env.BENCH_STATS_FOLD_SECONDS ?? Infinity)
 
 const log = (s: string) => console.log(s)
+/** Seconds per fold step over the whole load (core/stats/fold.ts names them). */
+const foldSteps: Record<string, number> = {}
+/** Changes folded by this run (fewer than the sessions when BENCH_STATS_FOLD_SECONDS stopped it). */
+let foldedTotal = 0
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url)
@@ -101,14 +111,31 @@ async function load(pool: pg.Pool): Promise<{ generateS: number; foldS: number }
       [DEVICES],
     )
     const startUtc = new Date(`${YEAR}-01-01T00:00:00+07:00`).toISOString().replace('T', ' ').replace('Z', '')
-    const yearSeconds = (new Date(`${YEAR + 1}-01-01T00:00:00+07:00`).getTime() - new Date(`${YEAR}-01-01T00:00:00+07:00`).getTime()) / 1000 - 4 * 3600
-    const perDay = Math.ceil(SESSIONS / 365)
+    const yearSeconds = DAYS * 86_400 - 4 * 3600
+    const perDay = Math.ceil(SESSIONS / DAYS)
+    // A bulk load, as a restore would do it: Session's secondary indexes are
+    // built once after the rows are in, and its foreign keys (to sites, access
+    // points and devices generated just above) are not checked row by row.
+    // The statistics tables keep all their indexes: the fold writes them as
+    // the server does.
+    const indexes = (
+      await c.query<{ name: string; def: string }>(
+        `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'Session' AND indexname <> 'Session_pkey'`,
+      )
+    ).rows
+    for (const i of indexes) await c.query(`DROP INDEX "${i.name}"`)
+    await c.query('SET session_replication_role = replica')
     for (let lo = 0; lo < SESSIONS; lo += CHUNK) {
       const hi = Math.min(SESSIONS, lo + CHUNK)
       const t = Date.now()
       await c.query(GENERATE, [lo, hi, perDay, DEVICES, startUtc, yearSeconds, SESSIONS])
       log(`  sessions ${int(hi)} / ${int(SESSIONS)} (${((Date.now() - t) / 1000).toFixed(1)} s)`)
     }
+    await c.query('SET session_replication_role = DEFAULT')
+    const ti = Date.now()
+    await c.query(`SET maintenance_work_mem = '1GB'`)
+    for (const i of indexes) await c.query(i.def)
+    log(`  Session's ${indexes.length} secondary indexes built in ${((Date.now() - ti) / 1000).toFixed(1)} s`)
     await c.query('ANALYZE')
     const generateS = (Date.now() - t0) / 1000
     log(`  generated in ${generateS.toFixed(0)} s`)
@@ -129,15 +156,19 @@ async function foldAll(pool: pg.Pool, c: pg.PoolClient): Promise<number> {
         log(`  stopped folding after ${FOLD_LIMIT_S} s (BENCH_STATS_FOLD_SECONDS): the rest stays pending`)
         break
       }
-      const r = await foldStats(pool, TZ, new Date(), { batch: 250_000, maxRounds: 1, horizon: null })
+      const steps: Record<string, number> = {}
+      const r = await foldStats(pool, TZ, new Date(), { batch: FOLD_BATCH, maxRounds: 1, horizon: null, steps })
       if (!r.changes) break
       folded += r.changes
       log(`  folded ${int(folded)}: ${int(r.parts)} session-hours, ${int(r.hours)} site-hours (${((Date.now() - t) / 1000).toFixed(1)} s)`)
+      for (const [k, v] of Object.entries(steps)) foldSteps[k] = (foldSteps[k] ?? 0) + v
+      if (process.env.BENCH_STATS_STEPS === '1') log(`    ${Object.entries(steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`)
     }
     const foldS = (Date.now() - t1) / 1000
-    log(`  folded in ${foldS.toFixed(0)} s`)
+    log(`  folded in ${foldS.toFixed(0)} s; by step (s): ${Object.entries(foldSteps).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)}`).join(', ')}`)
     // What the readers plan with (sampled: quick whatever the size).
     await c.query('ANALYZE "StatsHourly", "StatsDuration", "StatsDurationDaily", "StatsUnique", "StatsDevicePeriod", "StatsFirstSeen", "StatsAuthHourly", "StatsLinkHourly"')
+    foldedTotal += folded
     return foldS
   }
 }
@@ -277,7 +308,7 @@ async function main() {
   }
 
   log(`\n== statistics: ${int(SESSIONS)} sessions over ${YEAR}, ${SITES} sites, ${int(DEVICES)} devices (PostgreSQL ${DB_NAME}) ==`)
-  if (loadTimes) log(`load: generated in ${loadTimes.generateS.toFixed(0)} s, folded by core/stats/fold.ts in ${loadTimes.foldS.toFixed(0)} s (${int(SESSIONS / loadTimes.foldS)} sessions/s)`)
+  if (loadTimes) log(`load: generated in ${loadTimes.generateS.toFixed(0)} s, folded by core/stats/fold.ts in ${loadTimes.foldS.toFixed(0)} s (${int(foldedTotal)} changes, ${int(foldedTotal / loadTimes.foldS)}/s)`)
   log(table(['table', 'rows', 'size'], tableSizes.map((t) => [t.name, int(Number(t.rows)), t.size])))
   log(table(['GET (viewer token, sequential)', 'p50 ms', 'p95 ms', 'max ms', 'bytes', 'target'], rows.map((r) => [r.query, ms(r.p50), ms(r.p95), ms(r.max), int(r.bytes), r.query.startsWith('PDF') ? `< 2000 ms: ${r.p95 < 2000 ? 'met' : 'MISSED'}` : `p95 < 200 ms: ${r.p95 < 200 ? 'met' : 'MISSED'}`])))
   if (!KEEP) {
