@@ -19,6 +19,7 @@
 // (first,warm,acct: which parts run).
 import fs from 'node:fs'
 import os from 'node:os'
+import pg from 'pg'
 import {
   BENCH_DATABASE_URL,
   launchCitywifi,
@@ -77,6 +78,8 @@ const FIRST_CREDENTIAL = 'first logins: one-time portal credentials'
 const FIRST_MAC = 'first logins: MAC logins of consented devices'
 const FIRST_PEER = 'first logins: radcheck users'
 const STARTS_UNSEEN = 'Accounting Starts, sessions not logged in here'
+const STATS_OFF = 'Accounting-Request, statistics rollups off'
+const STATS_ON_AGAIN = 'Accounting-Request, rollups on again'
 
 interface Row {
   server: ServerName
@@ -300,9 +303,39 @@ async function benchCitywifi(db: PreparedDatabase) {
       commitStats.set(server, { commits: n, perCommit: acct.acks / n, msPerCommit: (acct.seconds * 1000) / n })
       log(`  ${int(n / acct.seconds)} WAL flushes/s in the window (whole cluster): ${(acct.acks / n).toFixed(0)} records per flush, one every ${((acct.seconds * 1000) / n).toFixed(1)} ms`)
     }
+    if (db.env.DATABASE_URL) await statisticsCost(server, db, cw, acct)
     memory.push({ server, idle, afterAuth, afterAcct: cw.rss() })
   } finally {
     await stopCitywifi(server, cw)
+  }
+}
+
+/**
+ * What the statistics cost the accounting path (issue #11): the same load
+ * with the rollups off, then on again. "Off" is a rule that turns every
+ * INSERT into StatsPending into nothing, so the accounting transaction skips
+ * the rows and the 10-s fold finds nothing to do; the statement itself is
+ * still sent, so its round trip inside the transaction is not counted as a
+ * cost. PostgreSQL only (the rule needs a connection beside the server's).
+ */
+async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: CitywifiUnderTest, on1: LoadResult) {
+  const c = new pg.Client({ connectionString: db.env.DATABASE_URL })
+  await c.connect()
+  try {
+    await c.query('CREATE RULE bench_stats_off AS ON INSERT TO "StatsPending" DO INSTEAD NOTHING')
+    let off: LoadResult
+    try {
+      off = await measure(server, STATS_OFF, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `n${Date.now().toString(36)}`), cw.cpu, { warmup: 2, seconds: ACCT_SECONDS })
+    } finally {
+      await c.query('DROP RULE bench_stats_off ON "StatsPending"')
+    }
+    const on2 = await measure(server, STATS_ON_AGAIN, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `a${Date.now().toString(36)}`), cw.cpu, { warmup: 2, seconds: ACCT_SECONDS })
+    const on = (on1.acks / on1.seconds + on2.acks / on2.seconds) / 2
+    const cost = 1 - on / (off.acks / off.seconds)
+    log(`  statistics rollups on the accounting path: ${int(on)} records/s with them (mean of the windows before and after), ${int(off.acks / off.seconds)}/s without: ${(cost * 100).toFixed(1)}% fewer (target ≤ 5%)`)
+    notes.push(`${server}: accounting with statistics rollups ${int(on)}/s, without ${int(off.acks / off.seconds)}/s (${(cost * 100).toFixed(1)}% fewer; target ≤ 5%)`)
+  } finally {
+    await c.end()
   }
 }
 
