@@ -198,17 +198,23 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       if (Object.values(purged).some((n) => n > 0)) log.info({ purged }, 'deleted working data past its use')
     })
   }
+  // A job still running when the service closes is awaited (for a while): the pool ends right after.
+  const inFlight = new Set<Promise<void>>()
   const every = (ms: number, what: string, fn: () => Promise<void>) => {
     let running = false
     const t = setInterval(() => {
       if (running) return
       running = true
-      fn()
+      const run = fn()
         .then(
           () => failures.recovered(`job:${what}`),
           (err) => failures.failed(`job:${what}`, `${what} failed`, err),
         )
-        .finally(() => (running = false))
+        .finally(() => {
+          running = false
+          inFlight.delete(run)
+        })
+      inFlight.add(run)
     }, ms)
     t.unref()
     return t
@@ -246,6 +252,8 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
       await following
       for (const t of timers) clearInterval(t)
       clearInterval(shareAccepts)
+      // Bounded: a database that hangs (not refuses) must not hold the shutdown.
+      await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 5_000).unref())])
       await server.close()
       await writer.close()
       await quotas.drain()
