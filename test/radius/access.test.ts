@@ -150,9 +150,10 @@ for (const kind of dbKinds()) {
   t.test(`a legacy NAS allowed to omit Message-Authenticator, in English, on ${kind}`, async (t) => {
     const f = await radiusFixture(t, kind, { allowMissingMA: true, language: 'en' })
     const code = f.vouchers[0]!
-    const r = await f.client.request(Code.AccessRequest, f.ports.auth, [attr('User-Name', code)], { password: code, messageAuthenticator: false })
+    // Calling-Station-Id: a voucher login without it is refused (issue #10 item 10), with or without Message-Authenticator.
+    const r = await f.client.request(Code.AccessRequest, f.ports.auth, [attr('User-Name', code), attr('Calling-Station-Id', MAC)], { password: code, messageAuthenticator: false })
     t.equal(r?.packet.code, Code.AccessAccept, 'accepted without Message-Authenticator')
-    const rej = await f.client.request(Code.AccessRequest, f.ports.auth, [attr('User-Name', code)], { password: 'nope', messageAuthenticator: false })
+    const rej = await f.client.request(Code.AccessRequest, f.ports.auth, [attr('User-Name', code), attr('Calling-Station-Id', MAC)], { password: 'nope', messageAuthenticator: false })
     t.equal(getAttr(rej!.packet, 'Reply-Message'), 'Wrong password / Sai mật khẩu')
     const bad = f.client.build(Code.AccessRequest, [attr('User-Name', code)], { password: code })
     bad[bad.length - 1]! ^= 1
