@@ -196,6 +196,10 @@ FROM r LEFT JOIN dev ON dev.mac = r.mac`
 const MARK_USED_BATCH_SQL = `
 UPDATE "Credential" SET "usedAt" = $2::timestamp WHERE id = ANY($1::int[]) AND "usedAt" IS NULL`
 
+// Prepared once per connection: these statements are long, and parsing and
+// planning them for every batch was PostgreSQL work no login needed.
+const named = (name: string, text: string, values: unknown[]) => ({ name: `auth-${name}`, text, values })
+
 interface DeviceColumns {
   dId: number | null
   daySeconds: number | null
@@ -307,7 +311,7 @@ export class AuthStore {
     const periods = qs.map((q) => this.#periods(q.now))
     const { rows } = await this.pool.query<
       DeviceColumns & VoucherRow & { n: number }
-    >(VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    >(named('vouchers', VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
       voucher: voucherOf(r),
       device: qs[r.n - 1]!.mac ? deviceOf(r) : undefined,
@@ -332,7 +336,7 @@ export class AuthStore {
         expiresAt: number
         usedAt: number | null
       }
-    >(CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    >(named('credentials', CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
       credential: {
         id: r.id,
@@ -354,7 +358,7 @@ export class AuthStore {
   /** Device snapshots (device()) for a batch of MACs, in one statement. */
   async devices(qs: DeviceQuery[]): Promise<DeviceSnapshot[]> {
     const periods = qs.map((q) => this.#periods(q.now))
-    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(named('devices', DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, deviceOf).map((d) => d ?? NO_DEVICE)
   }
 
@@ -380,7 +384,7 @@ export class AuthStore {
       }
       return i
     })
-    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(BIND_BATCH_SQL, [vids, macs, maxd])
+    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(named('bind', BIND_BATCH_SQL, [vids, macs, maxd]))
     const answers = byPosition(vids.length, rows, (r) => ({ bound: r.bound, deviceId: r.deviceId }))
     return slot.map((i) => {
       const a = answers[i]
@@ -410,7 +414,7 @@ export class AuthStore {
     })
     const periods = rowsIn.map((q) => this.#periods(q.now))
     const big = (v: bigint | null) => (v === null ? null : v.toString())
-    const { rows } = await this.pool.query<DeviceColumns & VoucherRow & { n: number; bound: boolean; retry: boolean }>(CLAIM_BATCH_SQL, [
+    const { rows } = await this.pool.query<DeviceColumns & VoucherRow & { n: number; bound: boolean; retry: boolean }>(named('claim', CLAIM_BATCH_SQL, [
       rowsIn.map((q) => q.code),
       rowsIn.map((q) => q.mac),
       periods.map((p) => p[0]),
@@ -424,7 +428,7 @@ export class AuthStore {
       rowsIn.map((q) => big(q.policy.sessionBytes)),
       rowsIn.map((q) => big(q.policy.dailyBytes)),
       rowsIn.map((q) => big(q.policy.monthlyBytes)),
-    ])
+    ]))
     const answers = byPosition(rowsIn.length, rows, (r) => ({ voucher: voucherOf(r), device: deviceOf(r), bound: r.bound, retry: r.retry }))
     return slot.map((i) => answers[i] ?? null)
   }
@@ -432,7 +436,7 @@ export class AuthStore {
   /** Marks one-time credentials used, a batch in one statement (one commit). */
   async markCredentialsUsed(reqs: { id: number; now: Date }[]): Promise<void[]> {
     const last = reqs.reduce((a, r) => Math.max(a, r.now.getTime()), 0)
-    await this.pool.query(MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()])
+    await this.pool.query(named('mark-used', MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()]))
     return reqs.map(() => undefined)
   }
 
