@@ -67,6 +67,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   metrics.nasClients.set(await registry.load())
   const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone), {
     onOutageDecision: () => metrics.outageCacheDecisions.inc(),
+    batchesInFlight: base.config.radiusAuthBatches,
   })
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)

@@ -29,6 +29,8 @@ export interface AuthCacheOptions {
   negativeTtlMs?: number
   /** Entries kept at most; the oldest go first. */
   maxEntries?: number
+  /** Batches of one kind out at once (RADIUS_AUTH_BATCHES; batch.ts). */
+  batchesInFlight?: number
   /** Called when the database did not answer and an older entry decided instead (a metric). */
   onOutageDecision?: () => void
 }
@@ -112,12 +114,13 @@ export class AuthCache {
     readonly store: AuthStore,
     options: AuthCacheOptions = {},
   ) {
-    this.#voucherReads = new Batcher((qs) => store.vouchersWithDevice(qs))
-    this.#deviceReads = new Batcher((qs) => store.devices(qs))
-    this.#credentialReads = new Batcher((qs) => store.credentialsWithDevice(qs))
-    this.#binds = new Batcher((rs) => store.bindVoucherDevices(rs))
-    this.#claims = new Batcher((qs) => store.claimVouchers(qs))
-    this.#marks = new Batcher((rs) => store.markCredentialsUsed(rs))
+    const batching = { maxInFlight: options.batchesInFlight }
+    this.#voucherReads = new Batcher((qs) => store.vouchersWithDevice(qs), batching)
+    this.#deviceReads = new Batcher((qs) => store.devices(qs), batching)
+    this.#credentialReads = new Batcher((qs) => store.credentialsWithDevice(qs), batching)
+    this.#binds = new Batcher((rs) => store.bindVoucherDevices(rs), batching)
+    this.#claims = new Batcher((qs) => store.claimVouchers(qs), batching)
+    this.#marks = new Batcher((rs) => store.markCredentialsUsed(rs), batching)
     this.#ttlMs = options.ttlMs ?? 300_000
     this.#negativeTtl = options.negativeTtlMs ?? 5_000
     const max = options.maxEntries ?? 200_000
