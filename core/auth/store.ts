@@ -196,9 +196,6 @@ FROM r LEFT JOIN dev ON dev.mac = r.mac`
 const MARK_USED_BATCH_SQL = `
 UPDATE "Credential" SET "usedAt" = $2::timestamp WHERE id = ANY($1::int[]) AND "usedAt" IS NULL`
 
-// Prepared once per connection: these statements are long, and parsing and
-// planning them for every batch was PostgreSQL work no login needed.
-const named = (name: string, text: string, values: unknown[]) => ({ name: `auth-${name}`, text, values })
 
 interface DeviceColumns {
   dId: number | null
@@ -300,7 +297,19 @@ export class AuthStore {
     private readonly pool: pg.Pool,
     private readonly secrets: SecretBox,
     private readonly timeZone: string,
-  ) {}
+    options: { prepared?: boolean } = {},
+  ) {
+    this.#prepared = options.prepared ?? false
+  }
+
+  // On PostgreSQL the batch statements are prepared once per connection: they
+  // are long, and parsing and planning them for every batch was work no login
+  // needed. Not on the embedded database: every socket there reaches the one
+  // PGlite session, where a name prepared through one would clash with the next.
+  readonly #prepared: boolean
+  #named(name: string, text: string, values: unknown[]): { name?: string; text: string; values: unknown[] } {
+    return this.#prepared ? { name: `auth-${name}`, text, values } : { text, values }
+  }
 
   #periods(now: Date): [string, string] {
     return [localDay(now, this.timeZone).toISOString().slice(0, 10), localMonthStart(now, this.timeZone).toISOString().slice(0, 10)]
@@ -311,7 +320,7 @@ export class AuthStore {
     const periods = qs.map((q) => this.#periods(q.now))
     const { rows } = await this.pool.query<
       DeviceColumns & VoucherRow & { n: number }
-    >(named('vouchers', VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])]))
+    >(this.#named('vouchers', VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
       voucher: voucherOf(r),
       device: qs[r.n - 1]!.mac ? deviceOf(r) : undefined,
@@ -336,7 +345,7 @@ export class AuthStore {
         expiresAt: number
         usedAt: number | null
       }
-    >(named('credentials', CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])]))
+    >(this.#named('credentials', CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
       credential: {
         id: r.id,
@@ -358,7 +367,7 @@ export class AuthStore {
   /** Device snapshots (device()) for a batch of MACs, in one statement. */
   async devices(qs: DeviceQuery[]): Promise<DeviceSnapshot[]> {
     const periods = qs.map((q) => this.#periods(q.now))
-    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(named('devices', DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])]))
+    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(this.#named('devices', DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, deviceOf).map((d) => d ?? NO_DEVICE)
   }
 
@@ -384,7 +393,7 @@ export class AuthStore {
       }
       return i
     })
-    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(named('bind', BIND_BATCH_SQL, [vids, macs, maxd]))
+    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(this.#named('bind', BIND_BATCH_SQL, [vids, macs, maxd]))
     const answers = byPosition(vids.length, rows, (r) => ({ bound: r.bound, deviceId: r.deviceId }))
     return slot.map((i) => {
       const a = answers[i]
@@ -414,7 +423,7 @@ export class AuthStore {
     })
     const periods = rowsIn.map((q) => this.#periods(q.now))
     const big = (v: bigint | null) => (v === null ? null : v.toString())
-    const { rows } = await this.pool.query<DeviceColumns & VoucherRow & { n: number; bound: boolean; retry: boolean }>(named('claim', CLAIM_BATCH_SQL, [
+    const { rows } = await this.pool.query<DeviceColumns & VoucherRow & { n: number; bound: boolean; retry: boolean }>(this.#named('claim', CLAIM_BATCH_SQL, [
       rowsIn.map((q) => q.code),
       rowsIn.map((q) => q.mac),
       periods.map((p) => p[0]),
@@ -436,7 +445,7 @@ export class AuthStore {
   /** Marks one-time credentials used, a batch in one statement (one commit). */
   async markCredentialsUsed(reqs: { id: number; now: Date }[]): Promise<void[]> {
     const last = reqs.reduce((a, r) => Math.max(a, r.now.getTime()), 0)
-    await this.pool.query(named('mark-used', MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()]))
+    await this.pool.query(this.#named('mark-used', MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()]))
     return reqs.map(() => undefined)
   }
 
