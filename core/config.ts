@@ -107,6 +107,13 @@ const schema = z.object({
     .default('1')
     .refine((v) => v === 'auto' || (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 64), 'a number of processes from 1 to 64, or auto (one per CPU)')
     .transform((v) => (v === 'auto' ? os.availableParallelism() : Number(v))),
+  // Batches of first-login statements of one kind out at once (core/auth/batch.ts): each holds a
+  // connection. 8: a lower p99 than 2 for every kind of first login (docs/performance.md).
+  RADIUS_AUTH_BATCHES: z
+    .string()
+    .default('8')
+    .refine((v) => /^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 16, 'a number from 1 to 16')
+    .transform(Number),
   METRICS_PORT: z
     .string()
     .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'a port number from 0 to 65535')
@@ -186,6 +193,7 @@ export interface Config {
   trustProxy: string[]
   /** RADIUS worker processes sharing the sockets (1: RADIUS runs in the main process). */
   radiusWorkers: number
+  radiusAuthBatches: number
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
@@ -271,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
     metricsPort: e.METRICS_PORT,
     radiusWorkers: e.RADIUS_WORKERS,
+    radiusAuthBatches: e.RADIUS_AUTH_BATCHES,
     accountingSpool: {
       dir: path.resolve(e.ACCOUNTING_SPOOL_DIR ?? path.join(dataDir, 'accounting-spool')),
       maxBytes: e.ACCOUNTING_SPOOL_MAX_MB * 1024 * 1024,

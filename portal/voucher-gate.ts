@@ -13,7 +13,7 @@ export class VoucherGate {
 
   constructor(ctx: AppContext) {
     // Nothing kept between logins: every decision reads the database, as a refusal must.
-    this.#cache = new AuthCache(new AuthStore(ctx.db.prisma, ctx.db.pool, ctx.secrets, ctx.config.timeZone), { ttlMs: 0, negativeTtlMs: 0 })
+    this.#cache = new AuthCache(new AuthStore(ctx.db.prisma, ctx.db.pool, ctx.secrets, ctx.config.timeZone, { prepared: ctx.db.kind === 'postgres' }), { ttlMs: 0, negativeTtlMs: 0 })
   }
 
   /** RADIUS's answer for this voucher code from this device at this NAS. */

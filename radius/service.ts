@@ -65,8 +65,9 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   const metrics = radiusMetrics(base.metrics)
   const registry = new NasRegistry(prisma, base.secrets)
   metrics.nasClients.set(await registry.load())
-  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone), {
+  const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone, { prepared: base.db.kind === 'postgres' }), {
     onOutageDecision: () => metrics.outageCacheDecisions.inc(),
+    batchesInFlight: base.config.radiusAuthBatches,
   })
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)

@@ -1,7 +1,10 @@
 // Authorization as a list of steps (steps.ts), run against cached data:
 // find the credential → check it → check the device and consent → apply the
 // site's policy → check simultaneous use and quotas → build the grant.
+import { isDatabaseUnavailable } from '../db/availability.js'
 import type { AuthCache } from './cache.js'
+import type { EffectivePolicy } from './policy.js'
+import type { ClaimResult } from './store.js'
 import {
   buildGrant,
   checkConsent,
@@ -46,6 +49,43 @@ function next<T, R>(v: Maybe<T>, f: (value: T) => Maybe<R>): Maybe<R> {
 }
 
 function authorizeVoucher(req: AuthRequest, data: AuthCache, code: string): Maybe<Decision> {
+  const siteId = req.nas.siteId
+  const mac = req.mac
+  // A voucher this process does not know yet (most first logins): one
+  // statement per batch reads it, checks it and takes the device's place.
+  if (mac && !data.knowsVoucher(code, req.now.getTime())) {
+    const why = checkPassword(req.proof, voucherPasswords(req.username))
+    if (why) return reject(why, siteId)
+    return next(data.policyForSite(siteId), (policy) =>
+      data.claimVoucher({ code, mac, siteId, policy, now: req.now }).then(
+        (read) => claimed(read, req, policy),
+        // The database is away: what this process last knew may still decide (cache.ts).
+        (err: unknown) => {
+          if (!isDatabaseUnavailable(err)) throw err
+          return authorizeKnownVoucher(req, data, code)
+        },
+      ),
+    )
+  }
+  return authorizeKnownVoucher(req, data, code)
+}
+
+/** The decision on a claim's rows: steps.ts as for a known voucher; a new device gets in only if the statement took its place. */
+function claimed(read: ClaimResult | null, req: AuthRequest, policy: EffectivePolicy): Decision {
+  const siteId = req.nas.siteId
+  if (!read) return reject('unknown_user', siteId)
+  const v = read.voucher
+  const why = checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac) ?? checkSimultaneousUse(v.openDevices, req.mac, policy)
+  if (why) return reject(why, siteId)
+  const left = remaining(policy, read.device.usage, v)
+  const quota = checkQuota(left)
+  if (quota) return reject(quota, siteId)
+  // Another copy took the last place between the read and the insert.
+  if (!v.devices.includes(req.mac!) && !read.bound) return reject('device_limit', siteId)
+  return { accept: true, grant: buildGrant(policy, left), method: 'voucher', siteId, deviceId: read.device.deviceId, voucherId: v.id, credentialId: null }
+}
+
+function authorizeKnownVoucher(req: AuthRequest, data: AuthCache, code: string): Maybe<Decision> {
   const siteId = req.nas.siteId
   return next(data.voucher(code, req.now.getTime(), req.mac), (v) => {
     if (!v) return reject('unknown_user', siteId)

@@ -6,7 +6,7 @@ import type { Change } from '../services/changes.js'
 import { Batcher } from './batch.js'
 import type { EffectivePolicy } from './policy.js'
 import type { CredentialState } from './steps.js'
-import type { AuthStore, BindRequest, DeviceQuery, DeviceSnapshot, VoucherQuery, VoucherSnapshot } from './store.js'
+import type { AuthStore, BindRequest, ClaimQuery, ClaimResult, DeviceQuery, DeviceSnapshot, VoucherQuery, VoucherSnapshot } from './store.js'
 
 interface Entry<T> {
   value: T
@@ -29,6 +29,8 @@ export interface AuthCacheOptions {
   negativeTtlMs?: number
   /** Entries kept at most; the oldest go first. */
   maxEntries?: number
+  /** Batches of one kind out at once (RADIUS_AUTH_BATCHES; batch.ts). */
+  batchesInFlight?: number
   /** Called when the database did not answer and an older entry decided instead (a metric). */
   onOutageDecision?: () => void
 }
@@ -103,6 +105,7 @@ export class AuthCache {
   readonly #deviceReads: Batcher<DeviceQuery, DeviceSnapshot>
   readonly #credentialReads: Batcher<{ username: string; now: Date }, { credential: CredentialState; device: DeviceSnapshot } | null>
   readonly #binds: Batcher<BindRequest, { bound: boolean; deviceId: number }>
+  readonly #claims: Batcher<ClaimQuery, ClaimResult | null>
   readonly #marks: Batcher<{ id: number; now: Date }, void>
   /** Bumped by every forgetDevice: a device read alongside a voucher is kept only if none came meanwhile. */
   #deviceForgets = 0
@@ -111,11 +114,13 @@ export class AuthCache {
     readonly store: AuthStore,
     options: AuthCacheOptions = {},
   ) {
-    this.#voucherReads = new Batcher((qs) => store.vouchersWithDevice(qs))
-    this.#deviceReads = new Batcher((qs) => store.devices(qs))
-    this.#credentialReads = new Batcher((qs) => store.credentialsWithDevice(qs))
-    this.#binds = new Batcher((rs) => store.bindVoucherDevices(rs))
-    this.#marks = new Batcher((rs) => store.markCredentialsUsed(rs))
+    const batching = { maxInFlight: options.batchesInFlight }
+    this.#voucherReads = new Batcher((qs) => store.vouchersWithDevice(qs), batching)
+    this.#deviceReads = new Batcher((qs) => store.devices(qs), batching)
+    this.#credentialReads = new Batcher((qs) => store.credentialsWithDevice(qs), batching)
+    this.#binds = new Batcher((rs) => store.bindVoucherDevices(rs), batching)
+    this.#claims = new Batcher((qs) => store.claimVouchers(qs), batching)
+    this.#marks = new Batcher((rs) => store.markCredentialsUsed(rs), batching)
     this.#ttlMs = options.ttlMs ?? 300_000
     this.#negativeTtl = options.negativeTtlMs ?? 5_000
     const max = options.maxEntries ?? 200_000
@@ -229,6 +234,49 @@ export class AuthCache {
       },
       (v) => (v ? this.#ttl(now) : { fresh: now + this.#negativeTtl, stale: now + this.#negativeTtl }),
     )
+  }
+
+  /** Whether voucher() would answer from memory (fresh, or stale while a refresh runs). */
+  knowsVoucher(code: string, now: number): boolean {
+    return this.#vouchers.get(code, now) !== undefined
+  }
+
+  /**
+   * A voucher this process does not know, with the device asking: read,
+   * checked and the device's place taken in one statement per batch
+   * (store.claimVouchers); what was read is kept as voucher() and device()
+   * would have kept it, so the next login of this voucher or device is
+   * decided from memory.
+   */
+  async claimVoucher(q: ClaimQuery): Promise<ClaimResult | null> {
+    this.misses++
+    const forgets = this.#deviceForgets
+    let read = await this.#claims.add(q)
+    // The device's row was created by another copy after this statement's snapshot: once more sees it.
+    if (read?.retry) read = await this.#claims.add(q)
+    const now = q.now.getTime()
+    if (!read) {
+      this.#vouchers.set(q.code, null, now + this.#negativeTtl)
+      return null
+    }
+    const v = read.voucher
+    if (read.bound && !v.devices.includes(q.mac)) {
+      // Kept as it is now (with this device); the answer keeps the voucher as the checks saw it.
+      const kept = { ...v, devices: [...v.devices, q.mac] }
+      const { fresh, stale } = this.#ttl(now)
+      if (!this.#loading.has(`v:${q.code}`)) this.#vouchers.set(q.code, kept, fresh, stale)
+    } else if (!this.#loading.has(`v:${q.code}`)) {
+      const { fresh, stale } = this.#ttl(now)
+      this.#vouchers.set(q.code, v, fresh, stale)
+    }
+    this.#voucherCodes.set(v.id, q.code)
+    if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
+    this.#voucherMinutes.set(v.id, v.minutes)
+    if (read.device.deviceId !== null && forgets === this.#deviceForgets && !this.#loading.has(`d:${q.mac}`) && this.#devices.fresh(q.mac, now) === NOT_FRESH) {
+      const { fresh, stale } = this.#ttl(now)
+      this.#devices.set(q.mac, read.device, fresh, stale)
+    }
+    return read
   }
 
   /** `fresh`: skip the cache (a refusal must not rest on what was true a few seconds ago). */

@@ -134,9 +134,68 @@ first AS (
 SELECT c.n::int AS n, c.did AS "deviceId", c.mine OR EXISTS (SELECT 1 FROM ins WHERE ins."voucherId" = c.vid AND ins."deviceId" = c.did) AS bound
 FROM cur c`
 
+// A batch of first voucher logins (the voucher not in this process's cache,
+// the device sent): the voucher with its devices and open sessions, the
+// device's usage, and, for each login the checks let in, the device's place
+// on the voucher, in ONE statement — one round trip and one commit per batch,
+// durable before any Access-Accept. The checks are steps.ts's, given the
+// site's policy per row; authorize.ts runs steps.ts on the same rows and
+// accepts a new device only if this statement bound it, so a disagreement
+// can only refuse, never let in more devices than a voucher allows. Places
+// are numbered as in BIND_BATCH_SQL: of two copies racing for the last one,
+// one insert conflicts. Only a new device's row and its place are written:
+// nothing the decision does not need (no last-seen, no first-use mark:
+// accounting sets Voucher.firstUsedAt, and a voucher with a place is shown
+// in use).
+const CLAIM_BATCH_SQL = `
+WITH q AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::int[], $6::timestamp[], $7::int[],
+    $8::int[], $9::int[], $10::int[], $11::int8[], $12::int8[], $13::int8[])
+    WITH ORDINALITY AS q(code, mac, day, month, site, at, simul, sess_s, day_s, month_s, sess_b, day_b, month_b, n)),
+r AS (
+  SELECT q.n, q.mac, q.at, v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices",
+    (extract(epoch FROM v."validUntil") * 1000)::float8 AS "validUntil",
+    (extract(epoch FROM v."revokedAt") * 1000)::float8 AS "revokedAt",
+    v.devices, v.open, ${DEVICE_COLUMNS},
+    v."revokedAt" IS NULL AND (v."validUntil" IS NULL OR v."validUntil" > q.at)
+      AND (v."siteId" IS NULL OR v."siteId" = q.site)
+      AND (v.minutes IS NULL OR v."usedSeconds" < v.minutes * 60)
+      AND NOT COALESCE(q.mac = ANY(v.devices), false) AND COALESCE(cardinality(v.devices), 0) < v."maxDevices"
+      AND (SELECT count(*) FROM unnest(v.open) o WHERE o = '' OR o <> q.mac) < q.simul
+      AND LEAST(q.sess_s, q.day_s - COALESCE(x."daySeconds", 0), q.month_s - COALESCE(x."monthSeconds", 0),
+        v.minutes * 60 - v."usedSeconds") > 0
+      AND COALESCE(LEAST(q.sess_b, q.day_b - COALESCE(x."dayOctets", 0), q.month_b - COALESCE(x."monthOctets", 0)) > 0, true) AS take
+  FROM q
+  JOIN LATERAL (
+    SELECT v.*,
+      (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
+      (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
+        WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open
+    FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
+  LEFT JOIN LATERAL (${deviceSqlOver('q.mac', 'q.day', 'q.month')}) x ON true),
+want AS (
+  SELECT n, id AS vid, mac, "dId" AS did, "maxDevices" AS maxd,
+    COALESCE(cardinality(devices), 0) + row_number() OVER (PARTITION BY id ORDER BY n) AS slot
+  FROM r WHERE take),
+dev AS (
+  INSERT INTO "Device" (mac, "firstSeenAt", "lastSeenAt") SELECT DISTINCT mac, now(), now() FROM want WHERE did IS NULL ORDER BY mac
+  ON CONFLICT (mac) DO NOTHING RETURNING id, mac),
+ins AS (
+  INSERT INTO "VoucherDevice" ("voucherId", "deviceId", "slot", "firstAt")
+  SELECT w.vid, COALESCE(w.did, dev.id), w.slot, now() FROM want w LEFT JOIN dev ON dev.mac = w.mac
+  WHERE w.slot <= w.maxd AND COALESCE(w.did, dev.id) IS NOT NULL ORDER BY w.vid, w.slot
+  ON CONFLICT DO NOTHING RETURNING "voucherId", "deviceId")
+SELECT r.n::int AS n, r.id, r.code, r."siteId", r.minutes, r."usedSeconds", r."maxDevices", r."validUntil", r."revokedAt",
+  r.devices, r.open, COALESCE(r."dId", dev.id) AS "dId", r."daySeconds", r."dayOctets", r."monthSeconds", r."monthOctets", r."consentUntil",
+  EXISTS (SELECT 1 FROM ins WHERE ins."voucherId" = r.id AND ins."deviceId" = COALESCE(r."dId", dev.id)) AS bound,
+  -- Another copy created the device meanwhile (not in this statement's snapshot): ask again.
+  (r.take AND r."dId" IS NULL AND dev.id IS NULL) AS retry
+FROM r LEFT JOIN dev ON dev.mac = r.mac`
+
 // One time for the batch (its last login's): they are milliseconds apart.
 const MARK_USED_BATCH_SQL = `
 UPDATE "Credential" SET "usedAt" = $2::timestamp WHERE id = ANY($1::int[]) AND "usedAt" IS NULL`
+
 
 interface DeviceColumns {
   dId: number | null
@@ -214,13 +273,43 @@ export interface BindRequest {
   maxDevices: number
 }
 
+export interface ClaimQuery {
+  code: string
+  /** The device asking (a voucher login without one is refused before it gets here). */
+  mac: string
+  /** The NAS's site and its policy: the checks need them. */
+  siteId: number
+  policy: EffectivePolicy
+  now: Date
+}
+
+export interface ClaimResult {
+  voucher: VoucherSnapshot
+  device: DeviceSnapshot
+  bound: boolean
+  /** The device's row appeared meanwhile (another copy): nothing was written, ask again. */
+  retry: boolean
+}
+
 export class AuthStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pool: pg.Pool,
     private readonly secrets: SecretBox,
     private readonly timeZone: string,
-  ) {}
+    options: { prepared?: boolean } = {},
+  ) {
+    this.#prepared = options.prepared ?? false
+  }
+
+  // On PostgreSQL the batch statements are prepared once per connection: they
+  // are long, and parsing and planning them for every batch was work no login
+  // needed. Not on the embedded database: every socket there reaches the one
+  // PGlite session, where a name prepared through one would clash with the next.
+  readonly #prepared: boolean
+  #named(name: string, text: string, values: unknown[]): { name?: string; text: string; values: unknown[] } {
+    return this.#prepared ? { name: `auth-${name}`, text, values } : { text, values }
+  }
 
   #periods(now: Date): [string, string] {
     return [localDay(now, this.timeZone).toISOString().slice(0, 10), localMonthStart(now, this.timeZone).toISOString().slice(0, 10)]
@@ -231,7 +320,7 @@ export class AuthStore {
     const periods = qs.map((q) => this.#periods(q.now))
     const { rows } = await this.pool.query<
       DeviceColumns & VoucherRow & { n: number }
-    >(VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    >(this.#named('vouchers', VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
       voucher: voucherOf(r),
       device: qs[r.n - 1]!.mac ? deviceOf(r) : undefined,
@@ -256,7 +345,7 @@ export class AuthStore {
         expiresAt: number
         usedAt: number | null
       }
-    >(CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    >(this.#named('credentials', CREDENTIALS_BATCH_SQL, [qs.map((q) => q.username), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
       credential: {
         id: r.id,
@@ -278,7 +367,7 @@ export class AuthStore {
   /** Device snapshots (device()) for a batch of MACs, in one statement. */
   async devices(qs: DeviceQuery[]): Promise<DeviceSnapshot[]> {
     const periods = qs.map((q) => this.#periods(q.now))
-    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])])
+    const { rows } = await this.pool.query<DeviceColumns & { n: number }>(this.#named('devices', DEVICES_BATCH_SQL, [qs.map((q) => q.mac), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, deviceOf).map((d) => d ?? NO_DEVICE)
   }
 
@@ -304,7 +393,7 @@ export class AuthStore {
       }
       return i
     })
-    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(BIND_BATCH_SQL, [vids, macs, maxd])
+    const { rows } = await this.pool.query<{ n: number; deviceId: number; bound: boolean }>(this.#named('bind', BIND_BATCH_SQL, [vids, macs, maxd]))
     const answers = byPosition(vids.length, rows, (r) => ({ bound: r.bound, deviceId: r.deviceId }))
     return slot.map((i) => {
       const a = answers[i]
@@ -313,10 +402,50 @@ export class AuthStore {
     })
   }
 
+  /**
+   * First voucher logins of a batch: read, checked and, where the checks let
+   * the device in, its place taken, in one statement (CLAIM_BATCH_SQL). A
+   * row's `voucher` is as it was before this statement; `bound` says whether
+   * the device's place was taken by it (durable when this resolves).
+   */
+  async claimVouchers(qs: ClaimQuery[]): Promise<(ClaimResult | null)[]> {
+    // Each (code, MAC) pair once: a retransmitted login must not take two places.
+    const unique = new Map<string, number>()
+    const rowsIn: ClaimQuery[] = []
+    const slot = qs.map((q) => {
+      const key = `${q.code}|${q.mac}`
+      let i = unique.get(key)
+      if (i === undefined) {
+        unique.set(key, (i = rowsIn.length))
+        rowsIn.push(q)
+      }
+      return i
+    })
+    const periods = rowsIn.map((q) => this.#periods(q.now))
+    const big = (v: bigint | null) => (v === null ? null : v.toString())
+    const { rows } = await this.pool.query<DeviceColumns & VoucherRow & { n: number; bound: boolean; retry: boolean }>(this.#named('claim', CLAIM_BATCH_SQL, [
+      rowsIn.map((q) => q.code),
+      rowsIn.map((q) => q.mac),
+      periods.map((p) => p[0]),
+      periods.map((p) => p[1]),
+      rowsIn.map((q) => q.siteId),
+      rowsIn.map((q) => q.now.toISOString()),
+      rowsIn.map((q) => q.policy.simultaneousUse),
+      rowsIn.map((q) => q.policy.sessionSeconds),
+      rowsIn.map((q) => q.policy.dailySeconds),
+      rowsIn.map((q) => q.policy.monthlySeconds),
+      rowsIn.map((q) => big(q.policy.sessionBytes)),
+      rowsIn.map((q) => big(q.policy.dailyBytes)),
+      rowsIn.map((q) => big(q.policy.monthlyBytes)),
+    ]))
+    const answers = byPosition(rowsIn.length, rows, (r) => ({ voucher: voucherOf(r), device: deviceOf(r), bound: r.bound, retry: r.retry }))
+    return slot.map((i) => answers[i] ?? null)
+  }
+
   /** Marks one-time credentials used, a batch in one statement (one commit). */
   async markCredentialsUsed(reqs: { id: number; now: Date }[]): Promise<void[]> {
     const last = reqs.reduce((a, r) => Math.max(a, r.now.getTime()), 0)
-    await this.pool.query(MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()])
+    await this.pool.query(this.#named('mark-used', MARK_USED_BATCH_SQL, [reqs.map((r) => r.id), new Date(last).toISOString()]))
     return reqs.map(() => undefined)
   }
 
@@ -408,4 +537,4 @@ export class AuthStore {
 }
 
 /** The statements above, for test/bench/explain-auth.ts to show their plans. */
-export const AUTH_SQL = { VOUCHER_SQL, DEVICE_SQL, VOUCHERS_BATCH_SQL, CREDENTIALS_BATCH_SQL, DEVICES_BATCH_SQL, BIND_BATCH_SQL, MARK_USED_BATCH_SQL }
+export const AUTH_SQL = { CLAIM_BATCH_SQL, VOUCHER_SQL, DEVICE_SQL, VOUCHERS_BATCH_SQL, CREDENTIALS_BATCH_SQL, DEVICES_BATCH_SQL, BIND_BATCH_SQL, MARK_USED_BATCH_SQL }

@@ -107,7 +107,9 @@ const STATE_SQL = P.sql`CASE
   WHEN v."revokedAt" IS NOT NULL THEN 'revoked'
   WHEN v.minutes IS NOT NULL AND v."usedSeconds" >= v.minutes * 60 THEN 'used_up'
   WHEN v."validUntil" IS NOT NULL AND v."validUntil" < now() AT TIME ZONE 'UTC' THEN 'expired'
-  WHEN v."firstUsedAt" IS NOT NULL THEN 'in_use'
+  -- A first login takes a device place without marking the voucher (not on
+  -- the login's commit, core/auth/store.ts); accounting marks it afterwards.
+  WHEN v."firstUsedAt" IS NOT NULL OR EXISTS (SELECT 1 FROM "VoucherDevice" vd WHERE vd."voucherId" = v.id) THEN 'in_use'
   ELSE 'unused' END`
 
 export interface VoucherRow {

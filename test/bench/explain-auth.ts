@@ -75,6 +75,15 @@ try {
   await explain('device batch of 64 (consented MACs)', sqls.DEVICES_BATCH_SQL, [db.consented.slice(0, 64), days, months])
   const vids = (await c.query<{ id: number }>(`SELECT id FROM "Voucher" WHERE code = ANY($1) ORDER BY id`, [fresh])).rows.map((r) => r.id)
   await explain('bind batch of 64', sqls.BIND_BATCH_SQL, [vids, freshMacs.slice(0, vids.length), vids.map(() => 1)])
+  const nowIso = new Date().toISOString()
+  const n64 = (v: unknown) => fresh.map(() => v)
+  // Policy per row as a default site's: 1 at once, an hour a session, no quotas.
+  await explain('claim batch of 64 (read, check, take the place: new devices)', sqls.CLAIM_BATCH_SQL, [
+    fresh, freshMacs, days, months, n64(null), n64(nowIso), n64(1), n64(3600), n64(null), n64(null), n64(null), n64(null), n64(null),
+  ])
+  await explain('claim batch of 64 (bound, with sessions)', sqls.CLAIM_BATCH_SQL, [
+    bound, bound.map((_, j) => macOf(j)), days, months, n64(null), n64(nowIso), n64(1), n64(3600), n64(null), n64(null), n64(null), n64(null), n64(null),
+  ])
   const cids = (await c.query<{ id: number }>(`SELECT id FROM "Credential" ORDER BY id LIMIT 64`)).rows.map((r) => r.id)
   await explain('mark credentials used, batch of 64', sqls.MARK_USED_BATCH_SQL, [cids, new Date().toISOString()])
   void CREDENTIAL_MACS

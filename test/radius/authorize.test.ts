@@ -46,6 +46,8 @@ for (const kind of dbKinds()) {
     const b = await login(f, two, B)
     t.equal(b.code, Code.AccessReject, 'device B while A is online')
     t.equal(b.message, 'Mã đang được dùng trên thiết bị khác')
+    // The refusal came from the statement that would have taken B's place (the Start made the voucher be read again).
+    t.equal(await f.ctx.db.prisma.voucherDevice.count(), 1, 'a refused device takes no place')
     t.equal((await login(f, two, A)).code, Code.AccessAccept, 'A again at another access point (its old session still open)')
     await account(f, 'Stop', 's-a', two, A, 60)
     t.equal((await login(f, two, B)).code, Code.AccessAccept, 'B once A has stopped')
