@@ -120,12 +120,7 @@ function table(doc: Doc, tbl: StatTable, none: string): void {
       doc.text(cell.normalize('NFC'), x + 4, y + 3, { width: widths[i]! - 8, align: tbl.columns[i]!.numeric ? 'right' : 'left', lineBreak: false, ellipsis: true })
       x += widths[i]!
     })
-    doc
-      .moveTo(MARGIN, y + rowH)
-      .lineTo(MARGIN + WIDTH, y + rowH)
-      .lineWidth(0.4)
-      .strokeColor(RULE)
-      .stroke()
+    rule(doc, y + rowH)
     doc.y = y + rowH
   }
   room(doc, rowH * 3)
@@ -134,6 +129,11 @@ function table(doc: Doc, tbl: StatTable, none: string): void {
   for (const r of tbl.rows) row(r.cells, false)
   if (tbl.total) row(tbl.total.cells, true)
   doc.y += 8
+}
+
+/** A thin line across the page under a table or grid row. */
+function rule(doc: Doc, y: number): void {
+  doc.moveTo(MARGIN, y).lineTo(MARGIN + WIDTH, y).lineWidth(0.4).strokeColor(RULE).stroke()
 }
 
 /** The heat map's sessions as a grid (weekdays down, hours across): 168 cells fit a page's width; a list would take five pages. */
@@ -155,12 +155,7 @@ function heatGrid(doc: Doc, tr: AdminTranslator, heat: Heatmap): void {
         .fontSize(6.5)
         .text(tr.number(value.get(`${d}:${h}`) ?? 0), MARGIN + labelW + h * cellW, y + 3.5, { width: cellW, align: 'center', lineBreak: false })
     }
-    doc
-      .moveTo(MARGIN, y + rowH)
-      .lineTo(MARGIN + WIDTH, y + rowH)
-      .lineWidth(0.4)
-      .strokeColor(RULE)
-      .stroke()
+    rule(doc, y + rowH)
     y += rowH
   }
   doc.y = y + 8

@@ -12,7 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalMac } from '../../core/mac.js'
-import { first, isNasHost, type CoovaLogin, type LoginStep, type NasAdapter, type NasLogin, type NasState, type ParseResult } from './types.js'
+import { first, isNasHost, locateByNameOrAddress, type CoovaLogin, type LoginStep, type NasAdapter, type NasLogin, type NasState, type ParseResult } from './types.js'
 
 const STATES: Record<string, NasState> = {
   notyet: 'notyet',
@@ -144,11 +144,7 @@ const coova = (login: NasLogin): CoovaLogin => {
 export const coovaAdapter: NasAdapter = {
   vendor: 'coovachilli',
   detect: detectCoova,
-  async locate(input, finder) {
-    const nasid = first(input.query.nasid)?.trim()
-    if (nasid) return { nas: await finder.byName(nasid), claimed: nasid }
-    return { nas: await finder.byAddress(input.sourceIp), claimed: input.sourceIp }
-  },
+  locate: locateByNameOrAddress('nasid'),
   parse(input, trust) {
     // With a UAM secret only the signed part of the URL is read.
     if (trust.secret) {

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalMac } from '../../core/mac.js'
-import { first, isNasHost, originOf, type LoginStep, type MikrotikLogin, type NasAdapter, type NasLogin, type ParseResult } from './types.js'
+import { first, isNasHost, locateByNameOrAddress, originOf, type LoginStep, type MikrotikLogin, type NasAdapter, type NasLogin, type ParseResult } from './types.js'
 
 export function detectMikrotik(query: Record<string, unknown>): boolean {
   return first(query['link-login-only']) !== undefined || first(query['link-login']) !== undefined
@@ -105,11 +105,7 @@ const mikrotik = (login: NasLogin): MikrotikLogin => {
 export const mikrotikAdapter: NasAdapter = {
   vendor: 'mikrotik',
   detect: detectMikrotik,
-  async locate(input, finder) {
-    const identity = first(input.query.identity)?.trim()
-    if (identity) return { nas: await finder.byName(identity), claimed: identity }
-    return { nas: await finder.byAddress(input.sourceIp), claimed: input.sourceIp }
-  },
+  locate: locateByNameOrAddress('identity'),
   parse: (input) => parseMikrotik(input.query),
   verifyRedirect(_input, context, trust) {
     if (context.login.vendor !== 'mikrotik') return 'not a MikroTik redirect'

@@ -152,6 +152,15 @@ export interface NasAdapter {
   portalSessionId(login: NasLogin): string | undefined
 }
 
+/** A NAS named by a query parameter (CoovaChilli's nasid, MikroTik's identity), else by the redirect's source address. */
+export function locateByNameOrAddress(param: string): NasAdapter['locate'] {
+  return async (input, finder) => {
+    const name = first(input.query[param])?.trim()
+    if (name) return { nas: await finder.byName(name), claimed: name }
+    return { nas: await finder.byAddress(input.sourceIp), claimed: input.sourceIp }
+  }
+}
+
 /**
  * An address the portal may send a browser to, named by an unsigned redirect:
  * the registered NAS's own address (or inside its registered network), or a

@@ -1,6 +1,7 @@
 // Reports of the shape core/stats/report.ts answers, made up with known
 // numbers, for testing how the statistics area draws and writes them.
 import type { Figures, Heatmap, Interval, UsageReport } from '../../admin/stats/figures.js'
+import { emptyFigures } from '../../core/stats/report.js'
 
 /** A small deterministic generator (the same "random" month on every run). */
 function rng(seed: number) {
@@ -9,21 +10,7 @@ function rng(seed: number) {
 }
 
 export function figures(over: Partial<Figures> = {}): Figures {
-  return {
-    sessions: 0,
-    uniqueDevices: 0,
-    newDevices: 0,
-    inputOctets: 0,
-    outputOctets: 0,
-    sessionSeconds: 0,
-    peakConcurrent: 0,
-    medianSessionSeconds: null,
-    averageSessionSeconds: null,
-    loginMethods: { click_through: 0, otp: 0, voucher: 0, mac: 0 },
-    rejects: {},
-    linkClicks: {},
-    ...over,
-  }
+  return { ...emptyFigures(), ...over }
 }
 
 function busy(r: () => number, scale: number): Figures {
