@@ -108,12 +108,14 @@ const schema = z.object({
     .refine((v) => v === 'auto' || (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 64), 'a number of processes from 1 to 64, or auto (one per CPU)')
     .transform((v) => (v === 'auto' ? os.availableParallelism() : Number(v))),
   // Batches of first-login statements of one kind out at once (core/auth/batch.ts): each holds a
-  // connection. 8: a lower p99 than 2 for every kind of first login (docs/performance.md).
+  // connection. Unset: 8 on PostgreSQL (a lower p99 than 2 for every kind of first login), 2 on
+  // the embedded database, one session that runs one statement at a time: more batches out only
+  // made each smaller (a third of the logins/s with 8; docs/performance.md).
   RADIUS_AUTH_BATCHES: z
     .string()
-    .default('8')
     .refine((v) => /^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 16, 'a number from 1 to 16')
-    .transform(Number),
+    .transform(Number)
+    .optional(),
   METRICS_PORT: z
     .string()
     .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'a port number from 0 to 65535')
@@ -193,7 +195,8 @@ export interface Config {
   trustProxy: string[]
   /** RADIUS worker processes sharing the sockets (1: RADIUS runs in the main process). */
   radiusWorkers: number
-  radiusAuthBatches: number
+  /** Unset: chosen by the database (radius/service.ts). */
+  radiusAuthBatches: number | undefined
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
