@@ -102,6 +102,12 @@ const schema = z.object({
       (v) => v.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()) && isIP(a.trim().split('/')[0]!) !== 0),
       'a comma-separated list of proxy addresses or networks, such as 127.0.0.1,10.0.0.0/8',
     ),
+  // The embedded database's thread (core/db/pglite-worker.ts) runs below RADIUS's priority.
+  CITYWIFI_PGLITE_NICE: z
+    .string()
+    .default('10')
+    .refine((v) => /^-?\d{1,2}$/.test(v) && Number(v) >= -20 && Number(v) <= 19, 'a nice value from -20 to 19')
+    .transform(Number),
   RADIUS_WORKERS: z
     .string()
     .default('1')
@@ -195,6 +201,8 @@ export interface Config {
   trustProxy: string[]
   /** RADIUS worker processes sharing the sockets (1: RADIUS runs in the main process). */
   radiusWorkers: number
+  /** Nice value of the embedded database's thread (Linux). */
+  pgliteNice: number
   /** Unset: chosen by the database (radius/service.ts). */
   radiusAuthBatches: number | undefined
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
@@ -282,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
     metricsPort: e.METRICS_PORT,
     radiusWorkers: e.RADIUS_WORKERS,
+    pgliteNice: e.CITYWIFI_PGLITE_NICE,
     radiusAuthBatches: e.RADIUS_AUTH_BATCHES,
     accountingSpool: {
       dir: path.resolve(e.ACCOUNTING_SPOOL_DIR ?? path.join(dataDir, 'accounting-spool')),

@@ -81,7 +81,7 @@ async function ping(pool: pg.Pool): Promise<boolean> {
 }
 
 export async function openDatabase(config: Config, options: OpenOptions): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openEmbedded(config.dataDir, options)
+  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openEmbedded(config.dataDir, options, config.pgliteNice)
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
@@ -150,11 +150,11 @@ interface PgliteThread {
  * its statements never hold this thread's event loop; resolves once the
  * socket listens. The data dir's lock stays with this process.
  */
-function startPgliteThread(dataDir: string, sock: string, log?: Logger): Promise<PgliteThread> {
+function startPgliteThread(dataDir: string, sock: string, nice: number, log?: Logger): Promise<PgliteThread> {
   // Same extension as this file: .ts under tsx (tests), .js once compiled.
   const ext = path.extname(fileURLToPath(import.meta.url))
   const script = new URL(`./pglite-worker${ext}`, import.meta.url)
-  const workerData: PgliteWorkerData = { dataDir, socket: sock }
+  const workerData: PgliteWorkerData = { dataDir, socket: sock, nice }
   const worker =
     ext === '.ts'
       ? // On Node 20 a worker thread does not get tsx's loader from --import: it registers it first.
@@ -217,7 +217,7 @@ function startPgliteThread(dataDir: string, sock: string, log?: Logger): Promise
   })
 }
 
-async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Database> {
+async function openEmbedded(dataDir: string, options: OpenOptions, nice = 10): Promise<Database> {
   const sock = socketPath(dataDir)
   if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
     throw new DatabaseError(
@@ -252,7 +252,7 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
   const release = acquireLock(dataDir)
   let worker: PgliteThread | undefined
   try {
-    worker = await startPgliteThread(dataDir, sock, options.log)
+    worker = await startPgliteThread(dataDir, sock, nice, options.log)
     const pool = socketPool(dataDir, options.poolSize ?? 6, options.log)
     const prisma = prismaOver(pool)
     const thread = worker

@@ -23,6 +23,8 @@ import { pgliteRunner } from './runners.js'
 export interface PgliteWorkerData {
   dataDir: string
   socket: string
+  /** Nice value of this thread (CITYWIFI_PGLITE_NICE). */
+  nice: number
 }
 
 export type FromPgliteWorker =
@@ -33,7 +35,7 @@ export type FromPgliteWorker =
   | { type: 'stopped' }
 
 const port = parentPort!
-const { dataDir, socket } = workerData as PgliteWorkerData
+const { dataDir, socket, nice } = workerData as PgliteWorkerData
 const post = (m: FromPgliteWorker) => port.postMessage(m)
 
 // The socket server's few log lines go to the parent's logger.
@@ -47,10 +49,9 @@ const log = { warn: relay('warn'), error: relay('error') } as unknown as Logger
 // machine): a datagram the cache can answer is answered at once, and the
 // database's statements take the time left over. Linux only: a thread's own
 // id (from /proc/thread-self) takes a nice value of its own.
-const NICE = Number(process.env.CITYWIFI_PGLITE_NICE ?? 10)
 try {
   const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop())
-  if (Number.isInteger(tid) && tid !== process.pid) os.setPriority(tid, NICE)
+  if (Number.isInteger(tid) && tid !== process.pid) os.setPriority(tid, nice)
 } catch {
   // Not Linux, or not allowed: same priority as the rest of the process.
 }
