@@ -102,18 +102,26 @@ const schema = z.object({
       (v) => v.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()) && isIP(a.trim().split('/')[0]!) !== 0),
       'a comma-separated list of proxy addresses or networks, such as 127.0.0.1,10.0.0.0/8',
     ),
+  // The embedded database's thread (core/db/pglite-worker.ts) runs below RADIUS's priority.
+  CITYWIFI_PGLITE_NICE: z
+    .string()
+    .default('10')
+    .refine((v) => /^-?\d{1,2}$/.test(v) && Number(v) >= -20 && Number(v) <= 19, 'a nice value from -20 to 19')
+    .transform(Number),
   RADIUS_WORKERS: z
     .string()
     .default('1')
     .refine((v) => v === 'auto' || (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 64), 'a number of processes from 1 to 64, or auto (one per CPU)')
     .transform((v) => (v === 'auto' ? os.availableParallelism() : Number(v))),
   // Batches of first-login statements of one kind out at once (core/auth/batch.ts): each holds a
-  // connection. 8: a lower p99 than 2 for every kind of first login (docs/performance.md).
+  // connection. Unset: 8 on PostgreSQL (a lower p99 than 2 for every kind of first login), 2 on
+  // the embedded database, one session that runs one statement at a time: more batches out only
+  // made each smaller (a third of the logins/s with 8; docs/performance.md).
   RADIUS_AUTH_BATCHES: z
     .string()
-    .default('8')
     .refine((v) => /^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 16, 'a number from 1 to 16')
-    .transform(Number),
+    .transform(Number)
+    .optional(),
   METRICS_PORT: z
     .string()
     .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'a port number from 0 to 65535')
@@ -193,7 +201,10 @@ export interface Config {
   trustProxy: string[]
   /** RADIUS worker processes sharing the sockets (1: RADIUS runs in the main process). */
   radiusWorkers: number
-  radiusAuthBatches: number
+  /** Nice value of the embedded database's thread (Linux). */
+  pgliteNice: number
+  /** Unset: chosen by the database (radius/service.ts). */
+  radiusAuthBatches: number | undefined
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */
   metricsPort: number | undefined
   sms: SmsConfig
@@ -279,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY.split(',').map((a) => a.trim()),
     metricsPort: e.METRICS_PORT,
     radiusWorkers: e.RADIUS_WORKERS,
+    pgliteNice: e.CITYWIFI_PGLITE_NICE,
     radiusAuthBatches: e.RADIUS_AUTH_BATCHES,
     accountingSpool: {
       dir: path.resolve(e.ACCOUNTING_SPOOL_DIR ?? path.join(dataDir, 'accounting-spool')),

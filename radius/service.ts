@@ -67,7 +67,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   metrics.nasClients.set(await registry.load())
   const cache = new AuthCache(new AuthStore(prisma, pool, base.secrets, base.config.timeZone, { prepared: base.db.kind === 'postgres' }), {
     onOutageDecision: () => metrics.outageCacheDecisions.inc(),
-    batchesInFlight: base.config.radiusAuthBatches,
+    batchesInFlight: base.config.radiusAuthBatches ?? (base.db.kind === 'postgres' ? 8 : 2),
   })
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)

@@ -9,18 +9,20 @@
 // ROLLBACK), so nothing bypasses it. A CLI started while citywifi runs finds
 // the socket and uses it the same way; so can `psql -h <data dir> -U postgres`.
 import fs from 'node:fs'
-import type { PGlite } from '@electric-sql/pglite'
+import { Worker } from 'node:worker_threads'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { PrismaClient } from './generated/client.js'
-import { openPglite, socketPath } from './embedded.js'
-import { PgliteSocketServer } from './pglite-server.js'
+import { DiskFullError, socketPath } from './embedded.js'
+import type { FromPgliteWorker, PgliteWorkerData } from './pglite-worker.js'
 import { guardPool } from './availability.js'
 import { acquireLock, lockHolder } from './lock.js'
-import { applyMigrations, migrationStatus, readMigrations } from './migrations.js'
-import { pgliteRunner, pgRunner } from './runners.js'
+import { applyMigrations, migrationStatus } from './migrations.js'
+import { pgRunner } from './runners.js'
 
 export { PrismaClient }
 export type DatabaseKind = 'embedded' | 'postgres'
@@ -79,7 +81,7 @@ async function ping(pool: pg.Pool): Promise<boolean> {
 }
 
 export async function openDatabase(config: Config, options: OpenOptions): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openEmbedded(config.dataDir, options)
+  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openEmbedded(config.dataDir, options, config.pgliteNice)
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
@@ -137,7 +139,85 @@ function socketPool(dataDir: string, max: number, log?: Logger): pg.Pool {
   return guardPool(pool, log)
 }
 
-async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Database> {
+interface PgliteThread {
+  migrated: string[]
+  /** Closes the socket and the database (after an exchange in progress) and ends the thread. */
+  stop(): Promise<void>
+}
+
+/**
+ * PGlite and its socket server in a worker thread (pglite-worker.ts), so that
+ * its statements never hold this thread's event loop; resolves once the
+ * socket listens. The data dir's lock stays with this process.
+ */
+function startPgliteThread(dataDir: string, sock: string, nice: number, log?: Logger): Promise<PgliteThread> {
+  // Same extension as this file: .ts under tsx (tests), .js once compiled.
+  const ext = path.extname(fileURLToPath(import.meta.url))
+  const script = new URL(`./pglite-worker${ext}`, import.meta.url)
+  const workerData: PgliteWorkerData = { dataDir, socket: sock, nice }
+  const worker =
+    ext === '.ts'
+      ? // On Node 20 a worker thread does not get tsx's loader from --import: it registers it first.
+        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}) })`, {
+          eval: true,
+          workerData,
+        })
+      : new Worker(script, { workerData })
+  let stopping: Promise<void> | undefined
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  return new Promise<PgliteThread>((resolve, reject) => {
+    let listening = false
+    worker.on('message', (m: FromPgliteWorker) => {
+      switch (m.type) {
+        case 'init':
+          log?.info({ dataDir }, 'creating the embedded database (first start)')
+          break
+        case 'log':
+          log?.[m.level]({ err: m.err }, m.msg)
+          break
+        case 'error': {
+          const err = m.name === 'DiskFullError' ? new DiskFullError(m.message) : new Error(m.message)
+          if (m.stack) err.stack = m.stack
+          reject(err)
+          break
+        }
+        case 'listening':
+          listening = true
+          resolve({
+            migrated: m.migrated,
+            stop() {
+              stopping ??= (async () => {
+                worker.postMessage('stop')
+                // It closes the database and then its port, ending the thread; a
+                // thread that does not end in time is ended (the process is stopping).
+                const timer = setTimeout(() => void worker.terminate(), 8_000)
+                await ended
+                clearTimeout(timer)
+              })()
+              return stopping
+            },
+          })
+          break
+        case 'stopped':
+          break
+      }
+    })
+    worker.on('error', (err) => {
+      if (!listening) reject(err)
+      else log?.error({ err }, 'the embedded database thread failed')
+    })
+    worker.once('exit', (code) => {
+      if (!listening) reject(new DatabaseError(`the embedded database thread ended (exit ${code}) before it was ready`))
+      else if (!stopping) {
+        // Every query goes through its socket: without it this process serves nobody.
+        log?.fatal({ code }, 'the embedded database thread ended unexpectedly; exiting')
+        process.exit(1)
+      }
+    })
+  })
+}
+
+async function openEmbedded(dataDir: string, options: OpenOptions, nice = 10): Promise<Database> {
   const sock = socketPath(dataDir)
   if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
     throw new DatabaseError(
@@ -170,19 +250,12 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
   }
 
   const release = acquireLock(dataDir)
-  let pglite: PGlite | undefined
-  let server: PgliteSocketServer | undefined
+  let worker: PgliteThread | undefined
   try {
-    pglite = await openPglite(dataDir, () => options.log?.info({ dataDir }, 'creating the embedded database (first start)'))
-    const migrated = await applyMigrations(pgliteRunner(pglite), readMigrations())
-    // A socket left by a process that died is in the way of ours.
-    fs.rmSync(sock, { force: true })
-    server = new PgliteSocketServer(pglite, sock, options.log)
-    await server.start()
+    worker = await startPgliteThread(dataDir, sock, nice, options.log)
     const pool = socketPool(dataDir, options.poolSize ?? 6, options.log)
     const prisma = prismaOver(pool)
-    const db = pglite
-    const srv = server
+    const thread = worker
     let closing: Promise<void> | undefined
     return {
       prisma,
@@ -190,14 +263,13 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
       kind: 'embedded',
       location,
       dataDir,
-      migrated,
+      migrated: thread.migrated,
       ping: () => ping(pool),
       close() {
         closing ??= (async () => {
           await prisma.$disconnect().catch(() => {})
           await pool.end().catch(() => {})
-          await srv.stop().catch(() => {})
-          await db.close().catch(() => {})
+          await thread.stop().catch(() => {})
           fs.rmSync(sock, { force: true })
           release()
         })()
@@ -205,8 +277,7 @@ async function openEmbedded(dataDir: string, options: OpenOptions): Promise<Data
       },
     }
   } catch (err) {
-    await server?.stop().catch(() => {})
-    await pglite?.close().catch(() => {})
+    await worker?.stop().catch(() => {})
     release()
     throw err
   }

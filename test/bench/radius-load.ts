@@ -341,6 +341,90 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
+/** Latencies of a paced prober (runProbe), by kind of request. */
+export interface ProbeResult {
+  /** Per kind (the spec's `kind`): replies in time, p50/p99/max latency (ms), timeouts. */
+  kinds: Record<string, { answered: number; p50: number; p99: number; max: number; timeouts: number; rejects: number }>
+}
+
+/**
+ * An open-loop prober beside a load run: one request every 1000/`rate` ms
+ * from its own socket, whatever the server's backlog, each timed from send to
+ * verified reply (a closed loop would wait for a slow answer and so sample
+ * fewer of the slow moments). Runs until stop() is called.
+ */
+export function startProbe(opts: { port: number; secret: string; rate: number; timeoutMs?: number; next: () => RequestSpec & { kind: string } }): { stop(): Promise<ProbeResult> } {
+  const timeoutMs = opts.timeoutMs ?? 2000
+  const socket = dgram.createSocket('udp4')
+  const auth = new Authenticators()
+  const pending = new Map<number, { sentAt: number; authenticator: Buffer; kind: string }>()
+  const samples = new Map<string, { lat: number[]; timeouts: number; rejects: number }>()
+  const of = (kind: string) => {
+    let s = samples.get(kind)
+    if (!s) samples.set(kind, (s = { lat: [], timeouts: 0, rejects: 0 }))
+    return s
+  }
+  let id = 0
+  let ready = false
+  socket.on('message', (msg) => {
+    const now = performance.now()
+    const p = pending.get(msg[1]!)
+    if (!p || !verifyResponse(msg, p.authenticator, opts.secret)) return
+    pending.delete(msg[1]!)
+    const s = of(p.kind)
+    s.lat.push(now - p.sentAt)
+    if (msg[0] === Code.AccessReject) s.rejects++
+  })
+  socket.on('error', () => {})
+  socket.bind(0, '127.0.0.1', () => socket.connect(opts.port, '127.0.0.1', () => (ready = true)))
+  const interval = 1000 / opts.rate
+  const started = performance.now()
+  let sent = 0
+  const timer = setInterval(() => {
+    if (!ready) return
+    const now = performance.now()
+    for (const [i, p] of pending) {
+      if (now - p.sentAt > timeoutMs) {
+        of(p.kind).timeouts++
+        pending.delete(i)
+      }
+    }
+    // Catch up on sends a late timer missed: the pace is kept, not the timer's.
+    while (sent < (now - started) / interval) {
+      sent++
+      const spec = opts.next()
+      id = (id + 1) & 255
+      if (pending.has(id)) continue
+      const raw = encodeRequest({
+        code: spec.code,
+        identifier: id,
+        attributes: spec.attributes,
+        secret: opts.secret,
+        password: spec.password,
+        messageAuthenticator: spec.messageAuthenticator,
+        authenticator: auth.next(),
+      })
+      pending.set(id, { sentAt: performance.now(), authenticator: raw.subarray(4, 20), kind: spec.kind })
+      socket.send(raw)
+    }
+  }, Math.max(1, Math.floor(interval)))
+  return {
+    async stop() {
+      clearInterval(timer)
+      const until = performance.now() + timeoutMs
+      while (pending.size && performance.now() < until) await new Promise((r) => setTimeout(r, 10))
+      for (const p of pending.values()) of(p.kind).timeouts++
+      socket.close()
+      const kinds: ProbeResult['kinds'] = {}
+      for (const [kind, s] of samples) {
+        const sorted = Float64Array.from(s.lat).sort()
+        kinds[kind] = { answered: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN, timeouts: s.timeouts, rejects: s.rejects }
+      }
+      return { kinds }
+    },
+  }
+}
+
 // ---- Request sources ----
 
 /** The i-th user's MAC (locally administered), in the dashed form CoovaChilli sends. */
