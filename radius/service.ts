@@ -7,7 +7,7 @@ import path from 'node:path'
 import { AuthCache } from '../core/auth/cache.js'
 import { AuthStore } from '../core/auth/store.js'
 import { closeStaleSessions, markNasSeen, openSessionCount } from '../core/accounting/maintenance.js'
-import { foldStats } from '../core/stats/fold.js'
+import { FoldPacer, foldStats, SERVICE_FOLD_BATCH } from '../core/stats/fold.js'
 import { purgeWorkingData } from '../core/accounting/working-data.js'
 import type { AppContext, RunningService } from '../core/context.js'
 import { isDatabaseUnavailable } from '../core/db/availability.js'
@@ -175,6 +175,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   // a cluster's workers, though only the first worker asks) takes a lease.
   const leases = new JobLeases(pool)
   const jobIntervalMs = options.jobIntervalMs ?? 10_000
+  const foldPacer = new FoldPacer()
   const jobs = async () => {
     const now = options.now?.() ?? new Date()
     const flushSeen = new Map(seen)
@@ -185,8 +186,15 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
     }
     await markNasSeen(prisma, flushSeen)
     await stats.flush()
-    // Every copy tries; one folds at a time (an advisory lock), the others go on.
-    await foldStats(pool, base.config.timeZone, now)
+    // Every copy tries when its pacer says so; one folds at a time (an advisory lock), the others go on.
+    if (foldPacer.due()) {
+      const steps: Record<string, number> = {}
+      const started = performance.now()
+      const folded = await foldStats(pool, base.config.timeZone, now, { batch: SERVICE_FOLD_BATCH, steps })
+      const ms = performance.now() - started
+      if (folded.ran) foldPacer.ran(started, ms)
+      if (folded.changes) log.debug({ ...folded, ms: Math.round(ms), steps }, 'folded statistics')
+    }
     if (!leader) return
     await leases.runOnce('stale-sessions', jobIntervalMs, async () => {
       const stale = await closeStaleSessions(prisma, now)

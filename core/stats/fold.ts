@@ -1,5 +1,6 @@
 // The fold: turns what accounting left in StatsPending into the statistics
-// tables, every few seconds, in set-based statements (a handful per batch of
+// tables, every 10 s or, while accounting is busy, up to a minute apart
+// (FoldPacer), in set-based statements (a handful per batch of
 // up to `batch` changes, whatever their number). One copy folds at a time
 // (an advisory lock): the others find it taken and go on.
 //
@@ -104,16 +105,26 @@ const ADD_PIECES = `
 INSERT INTO "StatsPiece" ("sessionId", "hour", "siteId", "deviceId", "method", "startAt", "endAt", "started", "ended", "seconds")
 SELECT "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new ORDER BY 1, 2`
 
-// The parts of each dirty scope-hour (scope 0: every site's). Two joins, so
-// that a site's hour is found by the (hour, siteId) index, not by reading the
-// whole hour of every site.
-const PART_COLUMNS = `d.scope, d.hour, pc."deviceId", pc."method", pc."startAt", pc."endAt", pc.started, pc.ended, pc.seconds`
-const PARTS = `SELECT ${PART_COLUMNS} FROM fold_dirty d JOIN "StatsPiece" pc ON pc.hour = d.hour AND pc."siteId" = d.scope WHERE d.scope <> 0
-  UNION ALL SELECT ${PART_COLUMNS} FROM fold_dirty d JOIN "StatsPiece" pc ON pc.hour = d.hour WHERE d.scope = 0`
+// The parts of each dirty scope-hour (scope 0: every site's). Every dirty
+// hour is dirty for all sites too, so all its parts are read anyway: read
+// once, by the (hour, siteId) index, and taken again for the dirty sites.
+const PARTS = `
+raw AS MATERIALIZED (SELECT pc."siteId", pc.hour, pc."deviceId", pc."method", pc."startAt", pc."endAt", pc.started, pc.ended, pc.seconds
+  FROM (SELECT DISTINCT hour FROM fold_dirty WHERE scope = 0) d JOIN "StatsPiece" pc ON pc.hour = d.hour),
+p AS MATERIALIZED (
+  SELECT r."siteId" AS scope, r.hour, r."deviceId", r."method", r."startAt", r."endAt", r.started, r.ended, r.seconds
+  FROM raw r JOIN fold_dirty d ON d.scope = r."siteId" AND d.hour = r.hour AND d.scope <> 0
+  UNION ALL SELECT 0, hour, "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM raw)`
 
+// Every figure of the dirty hours from their parts, in one statement that
+// reads them once; the lengths of ended sessions by minute go to
+// StatsDuration (the dirty hours' rows were deleted just before).
 // Peak: starts before ends at one instant (a part is a closed span).
 const HOURLY = `
-WITH p AS (${PARTS}),
+WITH ${PARTS},
+durations AS (
+  INSERT INTO "StatsDuration" ("scope", "hour", "minute", "count")
+  SELECT scope, hour, seconds / 60, count(*)::int FROM p WHERE ended GROUP BY 1, 2, 3 ORDER BY 1, 2, 3),
 agg AS (
   SELECT scope, hour, count(*) FILTER (WHERE started)::int AS sessions, count(DISTINCT "deviceId")::int AS devices,
     round(sum(extract(epoch FROM "endAt" - "startAt")))::bigint AS secs,
@@ -139,10 +150,6 @@ ON CONFLICT ("scope", "hour") DO UPDATE SET
 
 const DROP_DURATIONS = `DELETE FROM "StatsDuration" s USING fold_dirty d WHERE s.scope = d.scope AND s.hour = d.hour`
 
-const ADD_DURATIONS = `
-INSERT INTO "StatsDuration" ("scope", "hour", "minute", "count")
-SELECT scope, hour, seconds / 60, count(*)::int FROM (${PARTS}) p WHERE ended GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
-
 // Lengths by local day: the dirty hours' days, computed again from their hours.
 const DIRTY_DAYS = `
 CREATE TEMP TABLE fold_days ON COMMIT DROP AS
@@ -167,13 +174,19 @@ SELECT "siteId" AS scope, "deviceId", ((("startAt" AT TIME ZONE 'UTC') AT TIME Z
 FROM fold_new WHERE "deviceId" IS NOT NULL GROUP BY 1, 2, 3`
 
 // Devices per local day, month and year, each counted once: the rows a
-// device adds are what the counts grow by.
+// device adds are what the counts grow by. A device already counted at a
+// site on a day is left out first (one index probe, not six conflicting
+// inserts): its day row was written with all the others (the day for all
+// sites, the month and year for both), and they go only all together, with
+// their device. Most changes are of devices already counted that day.
 const DEVICE_PERIODS = `
-WITH a AS (SELECT DISTINCT 0 AS scope, "deviceId", day FROM fold_dev),
-m AS (SELECT scope, "deviceId", date_trunc('month', day::timestamp)::date AS start FROM fold_dev
+WITH n AS (SELECT f.scope, f."deviceId", f.day FROM fold_dev f
+  WHERE NOT EXISTS (SELECT 1 FROM "StatsDevicePeriod" p WHERE p.scope = f.scope AND p.period = 'd' AND p.start = f.day AND p."deviceId" = f."deviceId")),
+a AS (SELECT DISTINCT 0 AS scope, "deviceId", day FROM n),
+m AS (SELECT scope, "deviceId", date_trunc('month', day::timestamp)::date AS start FROM n
       UNION SELECT scope, "deviceId", date_trunc('month', day::timestamp)::date FROM a),
 k AS (
-  SELECT scope, 'd' AS period, day AS start, "deviceId" FROM fold_dev
+  SELECT scope, 'd' AS period, day AS start, "deviceId" FROM n
   UNION ALL SELECT scope, 'd', day, "deviceId" FROM a
   UNION ALL SELECT scope, 'm', start, "deviceId" FROM m
   UNION ALL SELECT DISTINCT scope, 'y', date_trunc('year', start::timestamp)::date, "deviceId" FROM m),
@@ -184,10 +197,14 @@ INSERT INTO "StatsUnique" AS u ("scope", "period", "start", "devices")
 SELECT "scope", "period", "start", count(*)::int FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 ON CONFLICT ("scope", "period", "start") DO UPDATE SET "devices" = u."devices" + EXCLUDED."devices"`
 
+// Only sightings earlier than the stored one (or the first) are written:
+// a device seen again is one index probe, not a conflicting insert.
 const FIRST_SEEN = `
 INSERT INTO "StatsFirstSeen" AS f ("scope", "deviceId", "firstAt")
-SELECT scope, "deviceId", min(first) FROM fold_dev GROUP BY 1, 2
-UNION ALL SELECT 0, "deviceId", min(first) FROM fold_dev GROUP BY 2
+SELECT x.scope, x."deviceId", x.first FROM (
+  SELECT scope, "deviceId", min(first) AS first FROM fold_dev GROUP BY 1, 2
+  UNION ALL SELECT 0, "deviceId", min(first) FROM fold_dev GROUP BY 2) x
+WHERE NOT EXISTS (SELECT 1 FROM "StatsFirstSeen" s WHERE s.scope = x.scope AND s."deviceId" = x."deviceId" AND s."firstAt" <= x.first)
 ORDER BY 1, 2
 ON CONFLICT ("scope", "deviceId") DO UPDATE SET "firstAt" = EXCLUDED."firstAt" WHERE EXCLUDED."firstAt" < f."firstAt"`
 
@@ -214,6 +231,9 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
     // One fold at a time (the lock): its sorts and hashes may take memory
     // rather than spill a large batch to disk.
     await client.query(`SET LOCAL work_mem = '${batch >= 100_000 ? 256 : 64}MB'`)
+    // Its commit need not wait for the disk: a crash loses such a fold whole,
+    // and what it took is then still in StatsPending for the next one.
+    await client.query(`SET LOCAL synchronous_commit = off`)
     await client.query(`CREATE TEMP TABLE fold_pending ("sessionId" bigint, "siteId" int, hour timestamp(3), i bigint, o bigint) ON COMMIT DROP`)
     const taken = (await q('TAKE', TAKE, [batch])).rowCount ?? 0
     if (!taken) {
@@ -231,9 +251,8 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
     if (large) await q('ANALYZE', 'ANALYZE fold_new, fold_dirty')
     await q('DROP_PIECES', DROP_PIECES, [horizon])
     await q('ADD_PIECES', ADD_PIECES)
-    await q('HOURLY', HOURLY)
     await q('DROP_DURATIONS', DROP_DURATIONS)
-    await q('ADD_DURATIONS', ADD_DURATIONS)
+    await q('HOURLY', HOURLY)
     await q('DIRTY_DAYS', DIRTY_DAYS, [timeZone])
     await q('DROP_DAILY_DURATIONS', DROP_DAILY_DURATIONS)
     await q('ADD_DAILY_DURATIONS', ADD_DAILY_DURATIONS, [timeZone])
@@ -246,6 +265,38 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     throw err
+  }
+}
+
+/** The most the service waits between folds (so the rollups lag about a minute at most). */
+export const FOLD_MAX_WAIT_MS = 50_000
+/** The fold may take about one part in this many of the time (one in twenty: the 5% issue #11 allows). */
+const FOLD_SHARE = 20
+/** Changes per transaction when the service folds: a fold of busy accounting in one transaction (one recomputation of each hour). */
+export const SERVICE_FOLD_BATCH = 500_000
+
+/**
+ * When the service folds. The fold takes database CPU that accounting would
+ * otherwise get, and much of its work is per fold, not per change: each
+ * touched hour is computed again from all its parts, and a session or a
+ * device changed several times is handled once. So a fold that took long
+ * (accounting is busy) puts the next one off by twenty times as long, up to
+ * FOLD_MAX_WAIT_MS, and the next one has more to do at once; a quick one
+ * leaves the next to the following tick (every 10 s).
+ */
+export class FoldPacer {
+  #next = -Infinity
+
+  constructor(private readonly clock: () => number = () => performance.now()) {}
+
+  /** Whether a fold should run now. */
+  due(): boolean {
+    return this.clock() >= this.#next
+  }
+
+  /** A fold that started at `startedAt` (this clock) took `ms`. */
+  ran(startedAt: number, ms: number): void {
+    this.#next = startedAt + Math.min(FOLD_MAX_WAIT_MS, FOLD_SHARE * ms)
   }
 }
 

@@ -16,7 +16,12 @@
 // use more), BENCH_FREERADIUS (/usr/sbin/freeradius), BENCH_NODE_ARGS,
 // BENCH_FIRST_SECONDS (first-login window, default 10), BENCH_FIRST_LOGINS
 // (codes per kind; default sized from the probe), BENCH_SECTIONS
-// (first,warm,acct: which parts run), BENCH_OUTPUT_DIR (keep each citywifi's output there).
+// (first,warm,acct: which parts run; stats-cost without warm: only the
+// statistics' cost windows), BENCH_STATS_COST_ROUNDS (2),
+// BENCH_STATS_COST_SECONDS (20), BENCH_STATS_COST_ON_SECONDS (60),
+// BENCH_STATS_COST_ON_WARMUP (30),
+// BENCH_STATS_COST_SIDES (off,on; add inserts to split the rows' writing
+// from the fold), BENCH_OUTPUT_DIR (keep each citywifi's output there).
 import fs from 'node:fs'
 import os from 'node:os'
 import pg from 'pg'
@@ -33,6 +38,7 @@ import {
 } from './citywifi-server.js'
 import { statusServer } from './probe.js'
 import { DEBIAN_THREADS, freeradiusVersion, prepareFreeRadiusSql, startFreeRadius, type FreeRadiusSqlDatabase, type FreeRadiusUnderTest } from './freeradius.js'
+import { foldStats, SERVICE_FOLD_BATCH } from '../../core/stats/fold.js'
 import { int, ms, pin, pinGenerator, processTree, ProcessGroupCpu, ratio, table, waitForQuiet } from './proc.js'
 import {
   accountingRequests,
@@ -83,6 +89,7 @@ const FIRST_PEER = 'first logins: radcheck users'
 const STARTS_UNSEEN = 'Accounting Starts, sessions not logged in here'
 const STATS_OFF = 'Accounting-Request, statistics rollups off'
 const STATS_ON = 'Accounting-Request, statistics rollups on'
+const STATS_INSERTS = 'Accounting-Request, statistics rows written, fold held'
 
 interface Row {
   server: ServerName
@@ -359,42 +366,154 @@ async function benchCitywifi(db: PreparedDatabase) {
   }
 }
 
+// The statistics' cost windows (BENCH_SECTIONS=stats-cost runs only these, on PostgreSQL).
+const COST_ROUNDS = Number(process.env.BENCH_STATS_COST_ROUNDS ?? 2)
+const COST_SECONDS = Number(process.env.BENCH_STATS_COST_SECONDS ?? 20)
+// "On" windows are longer: they must hold the fold's runs (up to FOLD_MAX_WAIT_MS apart) to show their cost;
+// and they start after the fold has found its pace (its first runs after an idle spell come sooner).
+const COST_ON_SECONDS = Number(process.env.BENCH_STATS_COST_ON_SECONDS ?? 60)
+const COST_ON_WARMUP = Number(process.env.BENCH_STATS_COST_ON_WARMUP ?? 30)
+type CostSide = 'off' | 'inserts' | 'on'
+const COST_SIDES = (process.env.BENCH_STATS_COST_SIDES ?? 'off,on').split(',').map((s) => s.trim()) as CostSide[]
+/** The fold's advisory lock (core/stats/fold.ts): held here, every fold finds it taken and does nothing. */
+const FOLD_LOCK = 0x63770001
+
+/** citywifi on PostgreSQL for the statistics' cost alone: one accounting window to warm it, then the alternated windows. */
+async function benchStatisticsCost(db: PreparedDatabase) {
+  const server: ServerName = 'citywifi PostgreSQL'
+  log(`\n== ${server}: statistics' cost on accounting ==`)
+  // Debug: the service logs each fold's steps (nothing else at debug on the accounting path).
+  const cw = await launchCitywifi({ ...db, env: { ...db.env, LOG_LEVEL: 'debug' } }, { nodeArgs: NODE_ARGS })
+  try {
+    await measure(server, 'Accounting-Request (warming up)', db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `w${Date.now().toString(36)}`), cw.cpu, { warmup: 2, seconds: ACCT_SECONDS })
+    await statisticsCost(server, db, cw)
+    printFolds(cw.child.output())
+  } finally {
+    await stopCitywifi(server, cw)
+  }
+}
+
+/** The folds the service logged (its last 64 KiB of output, all windows): how many, their changes and time, and the time per step. */
+function printFolds(output: string) {
+  const folds = output
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"msg":"folded statistics"'))
+    .map((l) => JSON.parse(l) as { changes: number; parts: number; hours: number; ms: number; steps: Record<string, number> })
+  if (!folds.length) return log('  no fold logged (LOG_LEVEL=debug)')
+  const sum = (f: (x: (typeof folds)[number]) => number) => folds.reduce((a, x) => a + f(x), 0)
+  const steps = new Map<string, number>()
+  for (const f of folds) for (const [k, v] of Object.entries(f.steps)) steps.set(k, (steps.get(k) ?? 0) + v)
+  log(
+    `  ${folds.length} folds: ${int(sum((f) => f.changes))} changes, ${int(sum((f) => f.parts))} parts, ${int(sum((f) => f.hours))} site-hours in ${(sum((f) => f.ms) / 1000).toFixed(1)} s ` +
+      `(${folds.map((f) => `${int(f.changes)}/${(f.ms / 1000).toFixed(1)}s`).join(', ')})`,
+  )
+  log(`  by step: ${[...steps].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}`)
+}
+
 /**
  * What the statistics cost the accounting path (issue #11): the same load
- * with the rollups off and on, alternated twice after the accounting window
- * above (so that neither side gets the first, coldest window). "Off" is a
- * rule that turns every INSERT into StatsPending into nothing, so the
- * accounting transaction skips the rows and the 10-s fold finds nothing to
- * do; the statement itself is still sent, so its round trip inside the
- * transaction is not counted as a cost. PostgreSQL only (the rule needs a
- * connection beside the server's).
+ * with the rollups off and on, after an accounting window: off, on, off, on,
+ * off (BENCH_STATS_COST_ROUNDS "on" windows), each "on" compared with the
+ * two "off" beside it, interpolated to its middle, so that the steady slowdown as the tables
+ * grow through the run (a fifth over five minutes) does not count for or
+ * against either side. "off" (BENCH_STATS_COST_SECONDS after 2 s of warm-up): a rule turns
+ * every INSERT into StatsPending into nothing, so the accounting transaction
+ * skips the rows and the fold finds nothing (the statement is still sent:
+ * its round trip is not counted as a cost). "on" (BENCH_STATS_COST_ON_SECONDS
+ * after BENCH_STATS_COST_ON_WARMUP): as in service, the service's own fold
+ * at its own pace (FoldPacer), measured once that pace is found: after an
+ * idle spell its first runs come sooner, with less to do each. "inserts"
+ * (diagnostic): the rows are written but the fold never runs (this
+ * connection holds its lock); they are deleted after the window.
+ * After each window this process folds what is left (the server's fold
+ * code, the server's batch), so that every window starts with nothing
+ * pending: "off" has nothing to fold, "on" folds its own rows. What an "on"
+ * window leaves is folded outside it: its changes and seconds are printed,
+ * and a second figure charges that time to the window as if accounting had
+ * stood still meanwhile (a bound on the far side).
+ * PostgreSQL only (the rule needs a connection beside the server's).
  */
 async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: CitywifiUnderTest) {
-  const c = new pg.Client({ connectionString: db.env.DATABASE_URL })
-  await c.connect()
-  const rate = { on: [] as number[], off: [] as number[] }
+  const pool = new pg.Pool({ connectionString: db.env.DATABASE_URL, max: 2 })
+  const c = await pool.connect()
+  const timeZone = db.env.CITYWIFI_TIMEZONE ?? 'Asia/Ho_Chi_Minh'
+  const pendingRows = async () => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM "StatsPending"')).rows[0]!.n)
+  const walBytes = async () => Number((await c.query<{ b: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text AS b`)).rows[0]!.b)
+  /** Folds what is left (waiting for a fold of the server's under way); its changes and seconds. */
+  const drain = async () => {
+    const t = performance.now()
+    let changes = 0
+    for (;;) {
+      const r = await foldStats(pool, timeZone, new Date(), { batch: SERVICE_FOLD_BATCH })
+      changes += r.changes
+      if (r.ran && (await pendingRows()) === 0) return { changes, seconds: (performance.now() - t) / 1000 }
+      if (performance.now() - t > 120_000) throw new Error('StatsPending still not empty after 120 s')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  // Off between every two others, and first and last: each is compared with the off windows on
+  // either side, so that a steady drift (the tables grow through the run) cancels out.
+  const measured = COST_SIDES.filter((x) => x !== 'off')
+  const order: { side: CostSide; round: number }[] = [{ side: 'off', round: 1 }]
+  for (let round = 1; round <= COST_ROUNDS; round++) for (const side of measured) order.push({ side, round }, { side: 'off', round: order.length })
+  // mid: the middle of the measured part (ms), to weigh the two off windows beside an on window by nearness.
+  const windows: { side: CostSide; rate: number; charged: number; mid: number }[] = []
   try {
-    for (const round of [1, 2]) {
-      for (const side of ['off', 'on'] as const) {
-        if (side === 'off') await c.query('CREATE RULE bench_stats_off AS ON INSERT TO "StatsPending" DO INSTEAD NOTHING')
-        try {
-          const test = side === 'off' ? STATS_OFF : STATS_ON
-          const r = await measure(server, `${test} (${round})`, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `${side}${round}${Date.now().toString(36)}`), cw.cpu, { warmup: 2, seconds: ACCT_SECONDS })
-          rate[side].push(r.acks / r.seconds)
-        } finally {
-          if (side === 'off') await c.query('DROP RULE bench_stats_off ON "StatsPending"')
+    for (const { side, round } of order) {
+      await drain()
+      if (side === 'off') await c.query('CREATE RULE bench_stats_off AS ON INSERT TO "StatsPending" DO INSTEAD NOTHING')
+      if (side === 'inserts') await c.query('SELECT pg_advisory_lock($1)', [FOLD_LOCK])
+      try {
+        const test = side === 'off' ? STATS_OFF : side === 'on' ? STATS_ON : STATS_INSERTS
+        const seconds = side === 'on' ? COST_ON_SECONDS : COST_SECONDS
+        const wal0 = await walBytes()
+        const r = await measure(server, `${test} (${side === 'off' ? windows.filter((w) => w.side === 'off').length + 1 : round})`, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `${side}${windows.length}${Date.now().toString(36)}`), cw.cpu, { warmup: side === 'on' ? COST_ON_WARMUP : 2, seconds })
+        const ended = Date.now()
+        const warm = side === 'on' ? COST_ON_WARMUP : 2
+        const wal = (await walBytes()) - wal0
+        log(`  WAL (whole cluster, warm-up included): ${int(wal / 2 ** 20)} MiB, about ${int(wal / ((r.acks * (r.seconds + warm)) / r.seconds))} bytes per record`)
+        let charged = r.acks / r.seconds
+        if (side === 'off' && (await pendingRows()) !== 0) throw new Error('StatsPending rows were written with the rollups off')
+        if (side === 'on') {
+          const left = await drain()
+          charged = r.acks / (r.seconds + left.seconds)
+          log(`  left for after the window: ${int(left.changes)} changes, folded in ${left.seconds.toFixed(1)} s`)
+        }
+        windows.push({ side, rate: r.acks / r.seconds, charged, mid: ended - (r.seconds * 1000) / 2 })
+      } finally {
+        if (side === 'off') await c.query('DROP RULE bench_stats_off ON "StatsPending"')
+        if (side === 'inserts') {
+          await c.query('DELETE FROM "StatsPending"')
+          await c.query('SELECT pg_advisory_unlock($1)', [FOLD_LOCK])
         }
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-    const on = mean(rate.on)
-    const off = mean(rate.off)
-    const cost = 1 - on / off
-    const line = `accounting with statistics rollups ${int(on)} records/s, without ${int(off)}/s (means of two windows each, alternated): ${(cost * 100).toFixed(1)}% fewer (target ≤ 5%)`
-    log(`  ${line}`)
-    notes.push(`${server}: ${line}`)
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+    const offs = windows.filter((w) => w.side === 'off').map((w) => w.rate)
+    log(`  off: ${int(mean(offs))} records/s (${offs.length} windows of ${COST_SECONDS} s: ${offs.map(int).join(', ')})`)
+    // What an off window would have done at the middle of window i: the off windows before and after it, weighed by nearness.
+    const offAt = (i: number) => {
+      const [a, b, w] = [windows[i - 1]!, windows[i + 1]!, windows[i]!]
+      return a.rate + ((b.rate - a.rate) * (w.mid - a.mid)) / (b.mid - a.mid)
+    }
+    for (const side of measured) {
+      const costs = windows.flatMap((w, i) => (w.side === side ? [1 - w.rate / offAt(i)] : []))
+      const rates = windows.filter((w) => w.side === side).map((w) => w.rate)
+      const seconds = side === 'on' ? COST_ON_SECONDS : COST_SECONDS
+      let line =
+        `statistics ${side}: ${int(mean(rates))} records/s (${rates.length} windows of ${seconds} s: ${rates.map(int).join(', ')}), ` +
+        `${pct(mean(costs))} fewer than the off windows beside them, interpolated to its middle (each: ${costs.map(pct).join(', ')}; plain means ${pct(1 - mean(rates) / mean(offs))})`
+      if (side === 'on') {
+        const charged = windows.flatMap((w, i) => (w.side === side ? [1 - w.charged / offAt(i)] : []))
+        line += `; target ≤ 5%. With the time to fold what each window left charged to it: ${pct(mean(charged))}`
+      }
+      log(`  ${line}`)
+      notes.push(`${server}: ${line}`)
+    }
   } finally {
-    await c.end()
+    c.release()
+    await pool.end()
   }
 }
 
@@ -623,6 +742,10 @@ async function main() {
         else notes.push('no citywifi database could be prepared, so FreeRADIUS had no users')
       }
       for (const db of prepared.values()) await benchCitywifi(db)
+    } else if (SECTIONS.has('stats-cost')) {
+      const pgDb = prepared.get('postgres')
+      if (pgDb) await benchStatisticsCost(pgDb)
+      else notes.push('the statistics\' cost needs PostgreSQL (BENCH_DB=postgres)')
     }
   } finally {
     for (const db of prepared.values()) await db.remove()
