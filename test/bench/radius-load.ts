@@ -108,6 +108,19 @@ class Authenticators {
   }
 }
 
+/** One request on the wire; Access-Request and Status-Server get a fresh Request Authenticator. */
+function encodeSpec(spec: RequestSpec, identifier: number, secret: string, auth: Authenticators): Buffer {
+  return encodeRequest({
+    code: spec.code,
+    identifier,
+    attributes: spec.attributes,
+    secret,
+    password: spec.password,
+    messageAuthenticator: spec.messageAuthenticator,
+    authenticator: spec.code === Code.AccessRequest || spec.code === Code.StatusServer ? auth.next() : undefined,
+  })
+}
+
 function hasMessageAuthenticator(raw: Buffer): boolean {
   const length = Math.min(raw.length, raw.readUInt16BE(2))
   for (let pos = 20; pos + 2 <= length; ) {
@@ -197,15 +210,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           break
         }
         const id = this.free.shift()!
-        const raw = encodeRequest({
-          code: spec.code,
-          identifier: id,
-          attributes: spec.attributes,
-          secret: opts.secret,
-          password: spec.password,
-          messageAuthenticator: spec.messageAuthenticator,
-          authenticator: spec.code === Code.AccessRequest || spec.code === Code.StatusServer ? auth.next() : undefined,
-        })
+        const raw = encodeSpec(spec, id, opts.secret, auth)
         this.pending[id] = { sentAt: performance.now(), authenticator: raw.subarray(4, 20) }
         this.inFlight++
         inFlightTotal++
@@ -395,15 +400,7 @@ export function startProbe(opts: { port: number; secret: string; rate: number; t
       const spec = opts.next()
       id = (id + 1) & 255
       if (pending.has(id)) continue
-      const raw = encodeRequest({
-        code: spec.code,
-        identifier: id,
-        attributes: spec.attributes,
-        secret: opts.secret,
-        password: spec.password,
-        messageAuthenticator: spec.messageAuthenticator,
-        authenticator: auth.next(),
-      })
+      const raw = encodeSpec(spec, id, opts.secret, auth)
       pending.set(id, { sentAt: performance.now(), authenticator: raw.subarray(4, 20), kind: spec.kind })
       socket.send(raw)
     }
