@@ -217,7 +217,7 @@ function startPgliteThread(dataDir: string, sock: string, nice: number, log?: Lo
   })
 }
 
-async function openEmbedded(dataDir: string, options: OpenOptions, nice = 10): Promise<Database> {
+async function openEmbedded(dataDir: string, options: OpenOptions, nice: number): Promise<Database> {
   const sock = socketPath(dataDir)
   if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
     throw new DatabaseError(

@@ -21,7 +21,7 @@ import { hourOf } from './calendar.js'
 export const PIECE_KEEP_MS = 2 * 86_400_000
 
 /** Advisory lock key of the fold (any constant shared by every copy). */
-const FOLD_LOCK = 0x63770001
+export const FOLD_LOCK = 0x63770001
 
 export interface FoldOptions {
   /** Changes taken per transaction. */

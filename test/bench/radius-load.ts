@@ -346,7 +346,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
-/** Latencies of a paced prober (runProbe), by kind of request. */
+/** Latencies of a paced prober (startProbe), by kind of request. */
 export interface ProbeResult {
   /** Per kind (the spec's `kind`): replies in time, p50/p99/max latency (ms), timeouts. */
   kinds: Record<string, { answered: number; p50: number; p99: number; max: number; timeouts: number; rejects: number }>

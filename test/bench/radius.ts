@@ -38,7 +38,7 @@ import {
 } from './citywifi-server.js'
 import { statusServer } from './probe.js'
 import { DEBIAN_THREADS, freeradiusVersion, prepareFreeRadiusSql, startFreeRadius, type FreeRadiusSqlDatabase, type FreeRadiusUnderTest } from './freeradius.js'
-import { foldStats, SERVICE_FOLD_BATCH } from '../../core/stats/fold.js'
+import { FOLD_LOCK, foldStats, SERVICE_FOLD_BATCH } from '../../core/stats/fold.js'
 import { int, ms, pin, pinGenerator, processTree, ProcessGroupCpu, ratio, table, waitForQuiet } from './proc.js'
 import {
   accountingRequests,
@@ -375,8 +375,6 @@ const COST_ON_SECONDS = Number(process.env.BENCH_STATS_COST_ON_SECONDS ?? 60)
 const COST_ON_WARMUP = Number(process.env.BENCH_STATS_COST_ON_WARMUP ?? 30)
 type CostSide = 'off' | 'inserts' | 'on'
 const COST_SIDES = (process.env.BENCH_STATS_COST_SIDES ?? 'off,on').split(',').map((s) => s.trim()) as CostSide[]
-/** The fold's advisory lock (core/stats/fold.ts): held here, every fold finds it taken and does nothing. */
-const FOLD_LOCK = 0x63770001
 
 /** citywifi on PostgreSQL for the statistics' cost alone: one accounting window to warm it, then the alternated windows. */
 async function benchStatisticsCost(db: PreparedDatabase) {
@@ -462,14 +460,15 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
     for (const { side, round } of order) {
       await drain()
       if (side === 'off') await c.query('CREATE RULE bench_stats_off AS ON INSERT TO "StatsPending" DO INSTEAD NOTHING')
+      // The fold's own lock held here: every fold finds it taken and does nothing.
       if (side === 'inserts') await c.query('SELECT pg_advisory_lock($1)', [FOLD_LOCK])
       try {
         const test = side === 'off' ? STATS_OFF : side === 'on' ? STATS_ON : STATS_INSERTS
         const seconds = side === 'on' ? COST_ON_SECONDS : COST_SECONDS
-        const wal0 = await walBytes()
-        const r = await measure(server, `${test} (${side === 'off' ? windows.filter((w) => w.side === 'off').length + 1 : round})`, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `${side}${windows.length}${Date.now().toString(36)}`), cw.cpu, { warmup: side === 'on' ? COST_ON_WARMUP : 2, seconds })
-        const ended = Date.now()
         const warm = side === 'on' ? COST_ON_WARMUP : 2
+        const wal0 = await walBytes()
+        const r = await measure(server, `${test} (${side === 'off' ? windows.filter((w) => w.side === 'off').length + 1 : round})`, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `${side}${windows.length}${Date.now().toString(36)}`), cw.cpu, { warmup: warm, seconds })
+        const ended = Date.now()
         const wal = (await walBytes()) - wal0
         log(`  WAL (whole cluster, warm-up included): ${int(wal / 2 ** 20)} MiB, about ${int(wal / ((r.acks * (r.seconds + warm)) / r.seconds))} bytes per record`)
         let charged = r.acks / r.seconds

@@ -65,13 +65,14 @@ const benches = [
   { name: 'statistics (test/bench/stats.ts)', file: 'test/bench/stats.ts' },
   { name: 'faults (test/bench/faults.ts)', file: 'test/bench/faults.ts' },
 ]
-// BENCH_SECTIONS (comma-separated) picks what runs: first, warm, acct (parts
-// of the RADIUS benchmark), codec, portal, stats, faults. Unset: everything.
+// BENCH_SECTIONS (comma-separated) picks what runs: first, warm, acct,
+// stats-cost (parts of the RADIUS benchmark), codec, portal, stats, faults.
+// Unset: everything.
 const sections = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',').map((s) => s.trim())) : null
 const wanted = (file: string) => {
   if (!sections) return true
   const key = path.basename(file, '.ts')
-  return key === 'radius' ? ['first', 'warm', 'acct'].some((s) => sections.has(s)) : sections.has(key)
+  return key === 'radius' ? ['first', 'warm', 'acct', 'stats-cost'].some((s) => sections.has(s)) : sections.has(key)
 }
 for (const b of benches) {
   if (!wanted(b.file)) continue
