@@ -1,6 +1,6 @@
 // Rows that only serve a short while and would otherwise pile up forever:
 // spent OTP challenges (phone hashes), SMS send counters of past windows, expired one-time RADIUS credentials,
-// the statistics' per-hour session parts (core/stats/fold.ts), and the change
+// the statistics' per-hour session parts and device counts (core/stats/fold.ts), and the change
 // log the RADIUS caches follow. Sessions, consents and statistics are not
 // touched here: how long those are kept is the operator's decision
 // (docs/data.md).
@@ -38,12 +38,13 @@ export interface Purged {
 /** Deletes working rows past their use; returns how many of each. */
 export async function purgeWorkingData(prisma: PrismaClient, now: Date): Promise<Purged> {
   const before = (ms: number) => new Date(now.getTime() - ms)
-  const [otp, sms, credentials, hourly, changes] = await prisma.$transaction([
+  const [otp, sms, credentials, hourly, , changes] = await prisma.$transaction([
     prisma.otpChallenge.deleteMany({ where: { createdAt: { lt: before(KEEP_MS.otpChallenges) } } }),
     prisma.smsLimitCounter.deleteMany({ where: { windowStart: { lt: before(KEEP_MS.smsCounters) } } }),
     prisma.credential.deleteMany({ where: { expiresAt: { lt: before(KEEP_MS.credentials) } } }),
     // Whole hours only: the fold's horizon (foldHorizon) is always past them.
     prisma.statsPiece.deleteMany({ where: { hour: { lt: hourOf(before(KEEP_MS.hourlyDevices)) } } }),
+    prisma.statsHourDevice.deleteMany({ where: { hour: { lt: hourOf(before(KEEP_MS.hourlyDevices)) } } }),
     // The newest entry stays whatever its age: a process starting reads where the log stands from it.
     prisma.$executeRaw`DELETE FROM "ConfigChange" WHERE "at" < ${before(KEEP_MS.changes)}::timestamp AND id < (SELECT max(id) FROM "ConfigChange")`,
   ])

@@ -4,13 +4,21 @@
 // up to `batch` changes, whatever their number). One copy folds at a time
 // (an advisory lock): the others find it taken and go on.
 //
-// Traffic is added as reported. Everything else is recomputed, not added:
-// each changed session is cut into its parts per clock hour (StatsPiece),
-// and every hour a part came into or left is computed again from all the
-// parts of that hour. So a retransmitted, reordered or late record, a
-// session closed by Accounting-On or as stale, or one reopened, leaves the
-// same figures as if everything had come once and in order; and the peak is
-// exact (the most parts open at one instant), not sampled.
+// Each changed session is cut into its parts per clock hour (StatsPiece);
+// the fold replaces a changed session's parts and adds to each hour's
+// figures the difference between its new parts and its old ones. So a
+// retransmitted, reordered or late record, a session closed by
+// Accounting-On or as stale, or one reopened, leaves the same figures as if
+// everything had come once and in order, and the work of a fold grows with
+// what changed, not with how busy the hour already was:
+// - counts and lengths: the new parts' sum minus the old parts';
+// - distinct devices: how many parts each device has in the hour
+//   (StatsHourDevice); a device counts while it has one;
+// - the peak (the most parts open at one instant, exact, not sampled): where
+//   parts only grew, open counts only rose, and only inside the span that
+//   changed, so the new peak is the old one or the highest count in that
+//   span, counted from the parts that overlap it (an index range on endAt);
+//   an hour where a part shrank or went is counted again from all its parts.
 //
 // Parts are working data, kept PIECE_KEEP_MS (working-data.ts purges them):
 // hours older than that are final, and the fold leaves them alone (only
@@ -39,7 +47,7 @@ export interface FoldResult {
   changes: number
   /** Session-hour parts written. */
   parts: number
-  /** Site-hours recomputed. */
+  /** Hours changed, per site and for all sites. */
   hours: number
   /** False when another copy held the lock. */
   ran: boolean
@@ -88,81 +96,113 @@ CROSS JOIN LATERAL (SELECT s."startedAt" + make_interval(secs => s."sessionSecon
 CROSS JOIN LATERAL generate_series(date_trunc('hour', s."startedAt"), date_trunc('hour', x.last), interval '1 hour') AS g(hour)
 WHERE $1::timestamp IS NULL OR g.hour >= $1::timestamp`
 
-const DIRTY = `
-CREATE TEMP TABLE fold_dirty ON COMMIT DROP AS
-SELECT DISTINCT scope, hour FROM (
-  SELECT p."siteId" AS scope, p.hour FROM "StatsPiece" p JOIN (SELECT DISTINCT "sessionId" FROM fold_pending) f ON p."sessionId" = f."sessionId"
-  WHERE $1::timestamp IS NULL OR p.hour >= $1::timestamp
-  UNION ALL SELECT "siteId", hour FROM fold_new) d`
+// The changed sessions' parts as they were, taken out to be replaced.
+const OLD_TABLE = `CREATE TEMP TABLE fold_old (LIKE "StatsPiece") ON COMMIT DROP`
 
-const DIRTY_ALL = `INSERT INTO fold_dirty SELECT DISTINCT 0, hour FROM fold_dirty`
-
-const DROP_PIECES = `
-DELETE FROM "StatsPiece" p USING (SELECT DISTINCT "sessionId" FROM fold_pending) f
-WHERE p."sessionId" = f."sessionId" AND ($1::timestamp IS NULL OR p.hour >= $1::timestamp)`
+const OLD_PIECES = `
+WITH d AS (DELETE FROM "StatsPiece" p USING (SELECT DISTINCT "sessionId" FROM fold_pending) f
+  WHERE p."sessionId" = f."sessionId" AND ($1::timestamp IS NULL OR p.hour >= $1::timestamp) RETURNING p.*)
+INSERT INTO fold_old SELECT * FROM d`
 
 const ADD_PIECES = `
 INSERT INTO "StatsPiece" ("sessionId", "hour", "siteId", "deviceId", "method", "startAt", "endAt", "started", "ended", "seconds")
 SELECT "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new ORDER BY 1, 2`
 
-// The parts of each dirty scope-hour (scope 0: every site's). Every dirty
-// hour is dirty for all sites too, so all its parts are read anyway: read
-// once, by the (hour, siteId) index, and taken again for the dirty sites.
-const PARTS = `
-raw AS MATERIALIZED (SELECT pc."siteId", pc.hour, pc."deviceId", pc."method", pc."startAt", pc."endAt", pc.started, pc.ended, pc.seconds
-  FROM (SELECT DISTINCT hour FROM fold_dirty WHERE scope = 0) d JOIN "StatsPiece" pc ON pc.hour = d.hour),
-p AS MATERIALIZED (
-  SELECT r."siteId" AS scope, r.hour, r."deviceId", r."method", r."startAt", r."endAt", r.started, r.ended, r.seconds
-  FROM raw r JOIN fold_dirty d ON d.scope = r."siteId" AND d.hour = r.hour AND d.scope <> 0
-  UNION ALL SELECT 0, hour, "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM raw)`
+// New parts counted +1, old ones -1, each for its site and for all sites
+// (scope 0). A part's connected seconds are its rounded end minus its
+// rounded start, so that a session's parts add up to its whole seconds.
+const DIFF = `
+CREATE TEMP TABLE fold_diff ON COMMIT DROP AS
+SELECT sc.scope, x.*, (round(extract(epoch FROM x."endAt")) - round(extract(epoch FROM x."startAt")))::bigint AS secs
+FROM (SELECT 1 AS sign, "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new
+      UNION ALL SELECT -1, "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_old) x
+CROSS JOIN LATERAL (VALUES (x."siteId"), (0)) AS sc(scope)`
 
-// Every figure of the dirty hours from their parts, in one statement that
-// reads them once; the lengths of ended sessions by minute go to
-// StatsDuration (the dirty hours' rows were deleted just before).
-// Peak: starts before ends at one instant (a part is a closed span).
-const HOURLY = `
-WITH ${PARTS},
-durations AS (
-  INSERT INTO "StatsDuration" ("scope", "hour", "minute", "count")
-  SELECT scope, hour, seconds / 60, count(*)::int FROM p WHERE ended GROUP BY 1, 2, 3 ORDER BY 1, 2, 3),
-agg AS (
-  SELECT scope, hour, count(*) FILTER (WHERE started)::int AS sessions, count(DISTINCT "deviceId")::int AS devices,
-    round(sum(extract(epoch FROM "endAt" - "startAt")))::bigint AS secs,
-    count(*) FILTER (WHERE ended)::int AS ended, COALESCE(sum(seconds) FILTER (WHERE ended), 0)::bigint AS ended_secs,
-    count(*) FILTER (WHERE started AND method = 'click_through')::int AS ct,
-    count(*) FILTER (WHERE started AND method = 'otp')::int AS otp,
-    count(*) FILTER (WHERE started AND method = 'voucher')::int AS voucher,
-    count(*) FILTER (WHERE started AND method = 'mac')::int AS mac
-  FROM p GROUP BY 1, 2),
-ev AS (SELECT scope, hour, "startAt" AS t, 1 AS delta FROM p UNION ALL SELECT scope, hour, "endAt", -1 FROM p),
-run AS (SELECT scope, hour, sum(delta) OVER (PARTITION BY scope, hour ORDER BY t, delta DESC ROWS UNBOUNDED PRECEDING) AS open FROM ev),
-peak AS (SELECT scope, hour, max(open)::int AS peak FROM run GROUP BY 1, 2)
-INSERT INTO "StatsHourly" AS h ("scope", "hour", "sessions", "uniqueDevices", "sessionSeconds", "peakConcurrent",
+// Every figure but the peak, by difference; a device enters an hour's count
+// when its parts there go from none to some, and leaves it the other way.
+const SUMS = `
+WITH k AS (SELECT scope, hour, "deviceId", sum(sign)::int AS n FROM fold_diff WHERE "deviceId" IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(sign) <> 0),
+u AS (
+  INSERT INTO "StatsHourDevice" AS x ("scope", "hour", "deviceId", "parts") SELECT scope, hour, "deviceId", n FROM k ORDER BY 1, 2, 3
+  ON CONFLICT ("scope", "hour", "deviceId") DO UPDATE SET "parts" = x."parts" + EXCLUDED."parts"
+  RETURNING x."scope", x."hour", x."deviceId", x."parts"),
+dev AS (
+  SELECT u.scope, u.hour, (count(*) FILTER (WHERE u.parts > 0 AND u.parts - k.n <= 0) - count(*) FILTER (WHERE u.parts <= 0 AND u.parts - k.n > 0))::int AS d
+  FROM u JOIN k ON k.scope = u.scope AND k.hour = u.hour AND k."deviceId" = u."deviceId" GROUP BY 1, 2),
+s AS (
+  SELECT scope, hour, sum(sign * started::int)::int AS sessions, sum(sign * secs)::bigint AS secs,
+    sum(sign * ended::int)::int AS ended, COALESCE(sum(sign * seconds) FILTER (WHERE ended), 0)::bigint AS ended_secs,
+    COALESCE(sum(sign) FILTER (WHERE started AND method = 'click_through'), 0)::int AS ct,
+    COALESCE(sum(sign) FILTER (WHERE started AND method = 'otp'), 0)::int AS otp,
+    COALESCE(sum(sign) FILTER (WHERE started AND method = 'voucher'), 0)::int AS voucher,
+    COALESCE(sum(sign) FILTER (WHERE started AND method = 'mac'), 0)::int AS mac
+  FROM fold_diff GROUP BY 1, 2)
+INSERT INTO "StatsHourly" AS h ("scope", "hour", "sessions", "uniqueDevices", "sessionSeconds",
   "endedSessions", "endedSeconds", "clickThrough", "otp", "voucher", "mac")
-SELECT d.scope, d.hour, COALESCE(a.sessions, 0), COALESCE(a.devices, 0), COALESCE(a.secs, 0), COALESCE(k.peak, 0),
-  COALESCE(a.ended, 0), COALESCE(a.ended_secs, 0), COALESCE(a.ct, 0), COALESCE(a.otp, 0), COALESCE(a.voucher, 0), COALESCE(a.mac, 0)
-FROM fold_dirty d LEFT JOIN agg a ON a.scope = d.scope AND a.hour = d.hour LEFT JOIN peak k ON k.scope = d.scope AND k.hour = d.hour
+SELECT s.scope, s.hour, s.sessions, COALESCE(dev.d, 0), s.secs, s.ended, s.ended_secs, s.ct, s.otp, s.voucher, s.mac
+FROM s LEFT JOIN dev ON dev.scope = s.scope AND dev.hour = s.hour
 ORDER BY 1, 2
 ON CONFLICT ("scope", "hour") DO UPDATE SET
-  "sessions" = EXCLUDED."sessions", "uniqueDevices" = EXCLUDED."uniqueDevices", "sessionSeconds" = EXCLUDED."sessionSeconds",
-  "peakConcurrent" = EXCLUDED."peakConcurrent", "endedSessions" = EXCLUDED."endedSessions", "endedSeconds" = EXCLUDED."endedSeconds",
-  "clickThrough" = EXCLUDED."clickThrough", "otp" = EXCLUDED."otp", "voucher" = EXCLUDED."voucher", "mac" = EXCLUDED."mac"`
+  "sessions" = h."sessions" + EXCLUDED."sessions", "uniqueDevices" = h."uniqueDevices" + EXCLUDED."uniqueDevices",
+  "sessionSeconds" = h."sessionSeconds" + EXCLUDED."sessionSeconds", "endedSessions" = h."endedSessions" + EXCLUDED."endedSessions",
+  "endedSeconds" = h."endedSeconds" + EXCLUDED."endedSeconds", "clickThrough" = h."clickThrough" + EXCLUDED."clickThrough",
+  "otp" = h."otp" + EXCLUDED."otp", "voucher" = h."voucher" + EXCLUDED."voucher", "mac" = h."mac" + EXCLUDED."mac"`
 
-const DROP_DURATIONS = `DELETE FROM "StatsDuration" s USING fold_dirty d WHERE s.scope = d.scope AND s.hour = d.hour`
+const DROP_DEVICES = `
+DELETE FROM "StatsHourDevice" x USING (SELECT DISTINCT scope, hour, "deviceId" FROM fold_diff WHERE sign < 0 AND "deviceId" IS NOT NULL) k
+WHERE x.scope = k.scope AND x.hour = k.hour AND x."deviceId" = k."deviceId" AND x.parts <= 0`
 
-// Lengths by local day: the dirty hours' days, computed again from their hours.
-const DIRTY_DAYS = `
-CREATE TEMP TABLE fold_days ON COMMIT DROP AS
-SELECT DISTINCT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day FROM fold_dirty`
+// Lengths of ended sessions by whole minute, per hour and per local day.
+const DURATIONS = `
+WITH k AS (SELECT scope, hour, seconds / 60 AS minute, sum(sign)::int AS n FROM fold_diff WHERE ended GROUP BY 1, 2, 3 HAVING sum(sign) <> 0),
+hourly AS (
+  INSERT INTO "StatsDuration" AS x ("scope", "hour", "minute", "count") SELECT * FROM k ORDER BY 1, 2, 3
+  ON CONFLICT ("scope", "hour", "minute") DO UPDATE SET "count" = x."count" + EXCLUDED."count")
+INSERT INTO "StatsDurationDaily" AS x ("scope", "day", "minute", "count")
+SELECT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date, minute, sum(n)::int FROM k GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
+ON CONFLICT ("scope", "day", "minute") DO UPDATE SET "count" = x."count" + EXCLUDED."count"`
 
-const DROP_DAILY_DURATIONS = `DELETE FROM "StatsDurationDaily" s USING fold_days d WHERE s.scope = d.scope AND s.day = d.day`
+const DROP_DURATIONS = `
+WITH k AS (SELECT DISTINCT scope, hour FROM fold_diff WHERE ended AND sign < 0),
+hourly AS (DELETE FROM "StatsDuration" x USING k WHERE x.scope = k.scope AND x.hour = k.hour AND x."count" <= 0)
+DELETE FROM "StatsDurationDaily" x USING (SELECT DISTINCT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day FROM k) d
+WHERE x.scope = d.scope AND x.day = d.day AND x."count" <= 0`
 
-const ADD_DAILY_DURATIONS = `
-INSERT INTO "StatsDurationDaily" ("scope", "day", "minute", "count")
-SELECT d.scope, d.day, s."minute", sum(s."count")::int FROM fold_days d
-JOIN "StatsDuration" s ON s.scope = d.scope
-  AND s.hour >= ((d.day::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC') AND s.hour < (((d.day + 1)::timestamp AT TIME ZONE $1) AT TIME ZONE 'UTC')
-GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+// Per changed scope-hour: whether a part shrank or went (then the whole hour
+// is counted again), else the span [a, b] where open counts rose: a new
+// part's whole span, or what a part grew by at either end.
+const SPANS = `
+CREATE TEMP TABLE fold_span ON COMMIT DROP AS
+SELECT COALESCE(n.scope, o.scope) AS scope, COALESCE(n.hour, o.hour) AS hour,
+  bool_or(n."sessionId" IS NULL OR (o."sessionId" IS NOT NULL AND (n."startAt" > o."startAt" OR n."endAt" < o."endAt"))) AS whole,
+  min(CASE WHEN o."sessionId" IS NULL OR n."startAt" < o."startAt" THEN n."startAt" ELSE o."endAt" END) AS a,
+  max(n."endAt") AS b
+FROM (SELECT * FROM fold_diff WHERE sign > 0) n
+FULL JOIN (SELECT * FROM fold_diff WHERE sign < 0) o ON o.scope = n.scope AND o.hour = n.hour AND o."sessionId" = n."sessionId"
+GROUP BY 1, 2`
+
+// The parts a span's count needs, in four index-friendly branches (a site or
+// all sites; a span or the whole hour). A part begun before the span counts
+// from its start: open counts inside it are the same.
+const PEAKS = `
+WITH o AS MATERIALIZED (
+  SELECT f.scope, f.hour, GREATEST(p."startAt", f.a) AS s, p."endAt" AS e
+  FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour AND p."siteId" = f.scope AND p."endAt" >= f.a AND p."startAt" <= f.b
+  WHERE NOT f.whole AND f.scope <> 0
+  UNION ALL SELECT f.scope, f.hour, GREATEST(p."startAt", f.a), p."endAt"
+  FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour AND p."endAt" >= f.a AND p."startAt" <= f.b
+  WHERE NOT f.whole AND f.scope = 0
+  UNION ALL SELECT f.scope, f.hour, p."startAt", p."endAt"
+  FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour AND p."siteId" = f.scope WHERE f.whole AND f.scope <> 0
+  UNION ALL SELECT f.scope, f.hour, p."startAt", p."endAt"
+  FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour WHERE f.whole AND f.scope = 0),
+ev AS (SELECT scope, hour, s AS t, 1 AS delta FROM o UNION ALL SELECT scope, hour, e, -1 FROM o),
+run AS (SELECT scope, hour, sum(delta) OVER (PARTITION BY scope, hour ORDER BY t, delta DESC ROWS UNBOUNDED PRECEDING) AS open FROM ev),
+pk AS (SELECT scope, hour, max(open)::int AS peak FROM run GROUP BY 1, 2)
+UPDATE "StatsHourly" h
+SET "peakConcurrent" = CASE WHEN f.whole THEN COALESCE(pk.peak, 0) ELSE GREATEST(h."peakConcurrent", COALESCE(pk.peak, 0)) END
+FROM fold_span f LEFT JOIN pk ON pk.scope = f.scope AND pk.hour = f.hour
+WHERE h.scope = f.scope AND h.hour = f.hour`
 
 // Each device once per site (and for all sites) and local day, with when it
 // was first online that day: what devices per period and first sightings are
@@ -246,16 +286,20 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
     if (large) await q('ANALYZE', 'ANALYZE fold_pending')
     await q('OCTETS', OCTETS)
     const parts = (await q('NEW_PIECES', NEW_PIECES, [horizon])).rowCount ?? 0
-    const hours = (await q('DIRTY', DIRTY, [horizon])).rowCount ?? 0
-    await q('DIRTY_ALL', DIRTY_ALL)
-    if (large) await q('ANALYZE', 'ANALYZE fold_new, fold_dirty')
-    await q('DROP_PIECES', DROP_PIECES, [horizon])
+    await client.query(OLD_TABLE)
+    await q('OLD_PIECES', OLD_PIECES, [horizon])
     await q('ADD_PIECES', ADD_PIECES)
-    await q('DROP_DURATIONS', DROP_DURATIONS)
-    await q('HOURLY', HOURLY)
-    await q('DIRTY_DAYS', DIRTY_DAYS, [timeZone])
-    await q('DROP_DAILY_DURATIONS', DROP_DAILY_DURATIONS)
-    await q('ADD_DAILY_DURATIONS', ADD_DAILY_DURATIONS, [timeZone])
+    await q('DIFF', DIFF)
+    if (large) await q('ANALYZE', 'ANALYZE fold_new, fold_diff')
+    await q('SUMS', SUMS)
+    await q('DROP_DEVICES', DROP_DEVICES)
+    await q('DURATIONS', DURATIONS, [timeZone])
+    await q('DROP_DURATIONS', DROP_DURATIONS, [timeZone])
+    const hours = (await q('SPANS', SPANS)).rowCount ?? 0
+    // A handful of rows, but without statistics the planner takes it for
+    // thousands and reads whole hours instead of probing the endAt index.
+    await q('ANALYZE', 'ANALYZE fold_span')
+    await q('PEAKS', PEAKS)
     await q('DEVICE_DAYS', DEVICE_DAYS, [timeZone])
     await q('DEVICE_PERIODS', DEVICE_PERIODS)
     await q('FIRST_SEEN', FIRST_SEEN)
@@ -272,14 +316,14 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
 export const FOLD_MAX_WAIT_MS = 50_000
 /** The fold may take about one part in this many of the time (one in twenty: the 5% issue #11 allows). */
 const FOLD_SHARE = 20
-/** Changes per transaction when the service folds: a fold of busy accounting in one transaction (one recomputation of each hour). */
+/** Changes per transaction when the service folds: a fold of busy accounting in one transaction (a session changed several times is handled once). */
 export const SERVICE_FOLD_BATCH = 500_000
 
 /**
  * When the service folds. The fold takes database CPU that accounting would
- * otherwise get, and much of its work is per fold, not per change: each
- * touched hour is computed again from all its parts, and a session or a
- * device changed several times is handled once. So a fold that took long
+ * otherwise get, and some of its work is per fold, not per change: a session
+ * or a device changed several times is handled once, and a statement's own
+ * cost is paid once for all. So a fold that took long
  * (accounting is busy) puts the next one off by twenty times as long, up to
  * FOLD_MAX_WAIT_MS, and the next one has more to do at once; a quick one
  * leaves the next to the following tick (every 10 s).
