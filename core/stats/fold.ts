@@ -176,10 +176,20 @@ CREATE TEMP TABLE fold_span ON COMMIT DROP AS
 SELECT COALESCE(n.scope, o.scope) AS scope, COALESCE(n.hour, o.hour) AS hour,
   bool_or(n."sessionId" IS NULL OR (o."sessionId" IS NOT NULL AND (n."startAt" > o."startAt" OR n."endAt" < o."endAt"))) AS whole,
   min(CASE WHEN o."sessionId" IS NULL OR n."startAt" < o."startAt" THEN n."startAt" ELSE o."endAt" END) AS a,
-  max(n."endAt") AS b
+  max(n."endAt") AS b, NULL::int AS single
 FROM (SELECT * FROM fold_diff WHERE sign > 0) n
 FULL JOIN (SELECT * FROM fold_diff WHERE sign < 0) o ON o.scope = n.scope AND o.hour = n.hour AND o."sessionId" = n."sessionId"
 GROUP BY 1, 2`
+
+// An hour whose parts are all at one site has that site's peak for all
+// sites too: found by the lowest and the highest site of the hour's parts
+// (two index probes), it is not counted twice.
+const SINGLE_SITE = `
+UPDATE fold_span f SET single = (
+  SELECT CASE WHEN lo = hi THEN lo END FROM (
+    SELECT (SELECT "siteId" FROM "StatsPiece" WHERE hour = f.hour ORDER BY "siteId" LIMIT 1) AS lo,
+      (SELECT "siteId" FROM "StatsPiece" WHERE hour = f.hour ORDER BY "siteId" DESC LIMIT 1) AS hi) x)
+WHERE f.scope = 0`
 
 // The parts a span's count needs, in four index-friendly branches (a site or
 // all sites; a span or the whole hour). A part begun before the span counts
@@ -191,18 +201,24 @@ WITH o AS MATERIALIZED (
   WHERE NOT f.whole AND f.scope <> 0
   UNION ALL SELECT f.scope, f.hour, GREATEST(p."startAt", f.a), p."endAt"
   FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour AND p."endAt" >= f.a AND p."startAt" <= f.b
-  WHERE NOT f.whole AND f.scope = 0
+  WHERE NOT f.whole AND f.scope = 0 AND f.single IS NULL
   UNION ALL SELECT f.scope, f.hour, p."startAt", p."endAt"
   FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour AND p."siteId" = f.scope WHERE f.whole AND f.scope <> 0
   UNION ALL SELECT f.scope, f.hour, p."startAt", p."endAt"
-  FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour WHERE f.whole AND f.scope = 0),
+  FROM fold_span f JOIN "StatsPiece" p ON p.hour = f.hour WHERE f.whole AND f.scope = 0 AND f.single IS NULL),
 ev AS (SELECT scope, hour, s AS t, 1 AS delta FROM o UNION ALL SELECT scope, hour, e, -1 FROM o),
 run AS (SELECT scope, hour, sum(delta) OVER (PARTITION BY scope, hour ORDER BY t, delta DESC ROWS UNBOUNDED PRECEDING) AS open FROM ev),
 pk AS (SELECT scope, hour, max(open)::int AS peak FROM run GROUP BY 1, 2)
 UPDATE "StatsHourly" h
 SET "peakConcurrent" = CASE WHEN f.whole THEN COALESCE(pk.peak, 0) ELSE GREATEST(h."peakConcurrent", COALESCE(pk.peak, 0)) END
 FROM fold_span f LEFT JOIN pk ON pk.scope = f.scope AND pk.hour = f.hour
-WHERE h.scope = f.scope AND h.hour = f.hour`
+WHERE h.scope = f.scope AND h.hour = f.hour AND f.single IS NULL`
+
+// After PEAKS: the site's peak is current.
+const SINGLE_SITE_PEAKS = `
+UPDATE "StatsHourly" h SET "peakConcurrent" = s."peakConcurrent"
+FROM fold_span f JOIN "StatsHourly" s ON s.scope = f.single AND s.hour = f.hour
+WHERE f.single IS NOT NULL AND h.scope = 0 AND h.hour = f.hour`
 
 // Each device once per site (and for all sites) and local day, with when it
 // was first online that day: what devices per period and first sightings are
@@ -296,10 +312,12 @@ async function foldOnce(client: pg.ClientBase, timeZone: string, batch: number, 
     await q('DURATIONS', DURATIONS, [timeZone])
     await q('DROP_DURATIONS', DROP_DURATIONS, [timeZone])
     const hours = (await q('SPANS', SPANS)).rowCount ?? 0
+    await q('SINGLE_SITE', SINGLE_SITE)
     // A handful of rows, but without statistics the planner takes it for
     // thousands and reads whole hours instead of probing the endAt index.
     await q('ANALYZE', 'ANALYZE fold_span')
     await q('PEAKS', PEAKS)
+    await q('SINGLE_SITE_PEAKS', SINGLE_SITE_PEAKS)
     await q('DEVICE_DAYS', DEVICE_DAYS, [timeZone])
     await q('DEVICE_PERIODS', DEVICE_PERIODS)
     await q('FIRST_SEEN', FIRST_SEEN)

@@ -97,9 +97,10 @@ for (const kind of dbKinds()) {
       const r = rnd()
       const open = sessions.filter((s) => !s.stopped)
       if (r < 0.3 || sessions.length < 4) {
-        const site = Math.floor(rnd() * 2)
-        // Starts with milliseconds, some on the hour, within five hours.
+        // Starts with milliseconds, some on the hour, within five hours; the
+        // last of them at one site only (all sites' peak is then the site's).
         const start = rnd() < 0.1 ? T0 + Math.floor(rnd() * 5) * HOUR : T0 + Math.floor(rnd() * 5 * HOUR)
+        const site = start >= T0 + 4 * HOUR ? 0 : Math.floor(rnd() * 2)
         const { rows } = await pool.query<{ id: string }>(
           `INSERT INTO "Session" ("nasId", "siteId", "acctSessionId", "username", "method", "deviceId", "startedAt", "updatedAt")
            VALUES ($1, $2, $3, 'u', $4, $5, $6, $6) RETURNING id::text`,
@@ -160,6 +161,8 @@ for (const kind of dbKinds()) {
     t.equal(zero.rows[0].n, 0, 'no device row left at zero parts')
     t.ok(folds >= 30, `folded ${folds} times`)
     for (const [k, n] of Object.entries(kinds)) t.ok(n > 0, `changes of kind ${k}: ${n}`)
+    const single = await pool.query(`SELECT count(*)::int AS n FROM (SELECT hour FROM "StatsPiece" GROUP BY hour HAVING count(DISTINCT "siteId") = 1 AND count(*) > 3) x`)
+    t.ok(single.rows[0].n >= 1, `hours with parts at one site only: ${single.rows[0].n}`)
     // The test is only worth something if hours really held several parts at once.
     const peaks = await pool.query(`SELECT max("peakConcurrent")::int AS m FROM "StatsHourly" WHERE scope = 0`)
     t.ok(peaks.rows[0].m >= 5, `a peak of ${peaks.rows[0].m} at one instant`)
