@@ -6,7 +6,7 @@ import { authorize } from '../core/auth/authorize.js'
 import type { Decision, PasswordProof } from '../core/auth/types.js'
 import type { Logger } from '../core/logger.js'
 import { canonicalMac } from '../core/mac.js'
-import { AcceptLog } from './accepts.js'
+import type { AcceptLog } from './accepts.js'
 import type { AuthStats } from './auth-stats.js'
 import type { NasClient } from './clients.js'
 import { Code, encodeResponse, getAttr, getRaw, unhidePassword, verifyMessageAuthenticator, type Packet } from './codec/index.js'
@@ -62,7 +62,7 @@ function countDecision(metrics: RadiusMetrics, result: 'accept' | 'reject', reas
 
 function answer(p: Packet, nas: NasClient, deps: AccessDeps, decision: Decision, username: string, mac: string | undefined, now: Date): Outcome {
   if (decision.accept) {
-    deps.accepts.remember(AcceptLog.key(nas.id, username, mac), decision.method, decision.voucherId, decision.deviceId, now.getTime())
+    deps.accepts.remember(nas.id, username, mac, decision.method, decision.voucherId, decision.deviceId, now.getTime())
     deps.stats.count(nas.siteId, now, 'accept', decision.method)
     countDecision(deps.metrics, 'accept', decision.method)
     return { reply: encodeResponse(p, Code.AccessAccept, acceptAttributes(decision.grant, nas), nas.secret) }
@@ -85,7 +85,8 @@ export function handleAccessRequest(p: Packet, nas: NasClient, deps: AccessDeps)
   if (!username || !proof) {
     return answer(p, nas, deps, { accept: false, reason: username ? 'wrong_password' : 'unknown_user', siteId: nas.siteId }, username, mac, now)
   }
-  const decision = authorize({ username, proof, mac, nas: { id: nas.id, siteId: nas.siteId, vendor: nas.vendor }, now }, deps.cache)
+  // The NAS client is a NasInfo as it is: no copy per request.
+  const decision = authorize({ username, proof, mac, nas, now }, deps.cache)
   return decision instanceof Promise
     ? decision.then((d) => answer(p, nas, deps, d, username, mac, now))
     : answer(p, nas, deps, decision, username, mac, now)

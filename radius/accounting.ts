@@ -7,7 +7,7 @@ import { classifyUser } from '../core/auth/steps.js'
 import { DatabaseTimeoutError, isDatabaseUnavailable } from '../core/db/availability.js'
 import type { Logger } from '../core/logger.js'
 import { canonicalMac } from '../core/mac.js'
-import { AcceptLog } from './accepts.js'
+import type { AcceptLog } from './accepts.js'
 import type { AccountingWriter } from './accounting-writer.js'
 import type { NasClient } from './clients.js'
 import { Code, encodeResponse, getAttr, valueName, verifyMessageAuthenticator, verifyRequestAuthenticator, type Packet } from './codec/index.js'
@@ -56,7 +56,7 @@ const text = (p: Packet, name: string): string | null => {
 
 /** Where this session's login came from, if this process accepted it. */
 async function origin(deps: AccountingDeps, nas: NasClient, username: string, mac: string | null, now: number) {
-  const accepted = deps.accepts.find(AcceptLog.key(nas.id, username, mac), now)
+  const accepted = deps.accepts.find(nas.id, username, mac, now)
   if (accepted) return { authorized: true, method: accepted.method, voucherId: accepted.voucherId }
   // Not seen accepted here: still stored, flagged, and tied to its voucher when the name is one.
   const user = classifyUser(username)

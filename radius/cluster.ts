@@ -179,7 +179,7 @@ export async function runRadiusWorker(): Promise<void> {
   process.on('message', (msg: ToWorker) => {
     switch (msg.type) {
       case 'accepts':
-        for (const [key, method, voucherId, deviceId, at] of msg.entries) service.accepts.remember(key, method as never, voucherId, deviceId, at, false)
+        for (const [nasId, username, mac, method, voucherId, deviceId, at] of msg.entries) service.accepts.remember(nasId, username, mac, method, voucherId, deviceId, at, false)
         break
       case 'metrics?':
         void ctx.metrics.getMetricsAsJSON().then((metrics) => reply({ type: 'metrics', id: msg.id, metrics: metrics as Metrics }))

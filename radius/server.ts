@@ -167,27 +167,13 @@ export class RadiusServer {
 
     const forged = this.handlers.verify(packet, nas)
     if (forged) return this.#drop(forged, { source, nas: nas.name })
-    const now = Date.now()
-    const key = DuplicateCache.key(source, rinfo.port, msg)
-    const cached = this.duplicates.check(key, msg, now)
+    const port_ = rinfo.port
+    const cached = this.duplicates.check(source, port_, msg, Date.now())
     if (cached === null) return this.#drop('duplicate_in_progress', { source, nas: nas.name })
     if (cached) {
       this.metrics.duplicates.inc()
-      socket.send(cached, rinfo.port, source)
+      socket.send(cached, port_, source)
       return
-    }
-    const finish = (outcome: Outcome) => {
-      if ('drop' in outcome) {
-        this.duplicates.settle(key, msg, null, Date.now())
-        return this.#drop(outcome.drop, { source, nas: nas.name, code: packet.code })
-      }
-      this.duplicates.settle(key, msg, outcome.reply, Date.now())
-      this.handlers.seen(nas)
-      socket.send(outcome.reply, rinfo.port, source)
-    }
-    const fail = (err: unknown) => {
-      this.duplicates.settle(key, msg, null, Date.now())
-      throw err
     }
     const access = packet.code === Code.AccessRequest
     const started = performance.now()
@@ -195,16 +181,34 @@ export class RadiusServer {
     try {
       result = access ? this.handlers.access(packet, nas) : this.handlers.accounting(packet, nas, source)
     } catch (err) {
-      return fail(err)
+      this.duplicates.settle(source, port_, msg, null, Date.now())
+      throw err
     }
+    // Closures only for an answer that waits: the cached path allocates none.
     if (result instanceof Promise) {
-      return result.then((outcome) => {
-        if (access) this.metrics.authSeconds.observe((performance.now() - started) / 1000)
-        finish(outcome)
-      }, fail)
+      return result.then(
+        (outcome) => {
+          if (access) this.metrics.authSeconds.observe((performance.now() - started) / 1000)
+          this.#finish(socket, source, port_, msg, packet, nas, outcome)
+        },
+        (err: unknown) => {
+          this.duplicates.settle(source, port_, msg, null, Date.now())
+          throw err
+        },
+      )
     }
     if (access) this.metrics.authSeconds.observe((performance.now() - started) / 1000)
-    finish(result)
+    this.#finish(socket, source, port_, msg, packet, nas, result)
+  }
+
+  #finish(socket: dgram.Socket, source: string, port: number, msg: Buffer, packet: Packet, nas: NasClient, outcome: Outcome): void {
+    if ('drop' in outcome) {
+      this.duplicates.settle(source, port, msg, null, Date.now())
+      return this.#drop(outcome.drop, { source, nas: nas.name, code: packet.code })
+    }
+    this.duplicates.settle(source, port, msg, outcome.reply, Date.now())
+    this.handlers.seen(nas)
+    socket.send(outcome.reply, port, source)
   }
 
   /** Stops taking packets and waits for those being handled (an accounting commit, say). */

@@ -14,7 +14,7 @@ import { isDatabaseUnavailable } from '../core/db/availability.js'
 import { JobLeases } from '../core/db/lease.js'
 import { FailureLog, serviceLogger } from '../core/logger.js'
 import { changeBus, changesSince, latestChangeId } from '../core/services/changes.js'
-import { AcceptLog } from './accepts.js'
+import { AcceptLog, type AcceptedTuple as AcceptedEntry } from './accepts.js'
 import { checkRequestIntegrity, handleAccessRequest } from './access.js'
 import { checkAccountingIntegrity, handleAccountingRequest } from './accounting.js'
 import { AccountingWriter } from './accounting-writer.js'
@@ -49,7 +49,7 @@ export interface WorkerRole {
   index?: number
 }
 
-export type AcceptedEntry = [key: string, method: string, voucherId: number | null, deviceId: number | null, at: number]
+export type { AcceptedTuple as AcceptedEntry } from './accepts.js'
 
 export async function startRadius(base: AppContext, options: RadiusOptions = {}): Promise<RunningService> {
   if (base.config.radiusWorkers > 1 && cluster.isPrimary) {
@@ -71,7 +71,8 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   })
   const accepts = new AcceptLog()
   const stats = new AuthStats(prisma, log)
-  const seen = new Map<number, Date>()
+  // Per NAS, when a valid packet last came: a record updated in place, not a Date per packet.
+  const seen = new Map<number, { at: number }>()
 
   // During an outage every packet fails the same way: one line per kind a minute, and one when it is over.
   const failures = new FailureLog(log)
@@ -132,7 +133,11 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
           restarts,
         }),
       status: handleStatusServer,
-      seen: (nas) => seen.set(nas.id, new Date()),
+      seen: (nas) => {
+        const s = seen.get(nas.id)
+        if (s) s.at = Date.now()
+        else seen.set(nas.id, { at: Date.now() })
+      },
     },
     metrics,
     log,
@@ -178,7 +183,7 @@ export async function startRadiusProcess(base: AppContext, options: RadiusOption
   const foldPacer = new FoldPacer()
   const jobs = async () => {
     const now = options.now?.() ?? new Date()
-    const flushSeen = new Map(seen)
+    const flushSeen = new Map([...seen].map(([id, s]) => [id, new Date(s.at)]))
     seen.clear()
     for (const [id, at] of flushSeen) {
       const nas = registry.byId(id)

@@ -10,7 +10,7 @@ import type { AuthStore, BindRequest, ClaimQuery, ClaimResult, DeviceQuery, Devi
 
 interface Entry<T> {
   value: T
-  /** Until then the entry is used as it is. */
+  /** Until then the entry is used as it is (ms after the map's base: see TtlMap). */
   freshUntil: number
   /** Until then a stale entry is still used while a fresh one is read in the background. */
   staleUntil: number
@@ -37,22 +37,36 @@ export interface AuthCacheOptions {
 
 const NOT_FRESH = Symbol('not fresh')
 
+// Times are kept as whole milliseconds from the first one the map was given,
+// not epoch milliseconds: those do not fit V8's small integers, and every
+// entry would carry two boxed numbers more for each young-generation
+// collection to copy (the cache gains an entry or two with every first login).
+// The clock is the caller's (tests set it); an expired entry is given a time
+// about 12 days before the first one, which no caller's clock goes back to.
+const EXPIRED = -(2 ** 30)
+
 class TtlMap<K, V> {
   readonly #map = new Map<K, Entry<V>>()
+  #base = NaN
   constructor(private readonly max: number) {}
 
   /** The value while it is fresh, else NOT_FRESH; allocates nothing (the auth path asks for every packet). */
   fresh(key: K, now: number): V | typeof NOT_FRESH {
     const e = this.#map.get(key)
-    return e && e.freshUntil > now ? e.value : NOT_FRESH
+    return e && e.freshUntil > now - this.#base ? e.value : NOT_FRESH
   }
 
-  get(key: K, now: number): { value: V; stale: boolean } | undefined {
+  /** The value, unless it is too old to use even while it is read again; `stale`: it must be read again. */
+  get(key: K, now: number): Entry<V> | undefined {
     const e = this.#map.get(key)
     // An expired entry is kept (until maxEntries pushes it out): when the
     // database does not answer, it is still the best there is (last()).
-    if (!e || e.staleUntil <= now) return undefined
-    return { value: e.value, stale: e.freshUntil <= now }
+    if (!e || e.staleUntil <= now - this.#base) return undefined
+    return e
+  }
+
+  isStale(e: Entry<V>, now: number): boolean {
+    return e.freshUntil <= now - this.#base
   }
 
   /** The value however old it is. */
@@ -63,12 +77,14 @@ class TtlMap<K, V> {
   /** Read again before the next use, but kept for when the database does not answer. */
   expire(key: K): void {
     const e = this.#map.get(key)
-    if (e) e.freshUntil = e.staleUntil = 0
+    if (e) e.freshUntil = e.staleUntil = EXPIRED
   }
 
   set(key: K, value: V, freshUntil: number, staleUntil = freshUntil): void {
     this.#map.delete(key)
-    this.#map.set(key, { value, freshUntil, staleUntil })
+    if (Number.isNaN(this.#base)) this.#base = Math.floor(freshUntil)
+    // Rounded down: an entry is never taken as fresh for longer than it was given.
+    this.#map.set(key, { value, freshUntil: Math.floor(freshUntil - this.#base), staleUntil: Math.floor(staleUntil - this.#base) })
     // Map keeps insertion order: the first key is the oldest.
     if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K)
   }
@@ -89,7 +105,9 @@ class TtlMap<K, V> {
 export class AuthCache {
   readonly #ttlMs: number
   readonly #negativeTtl: number
-  readonly #loading = new Map<string, Promise<unknown>>()
+  // Reads under way, by voucher code and by MAC.
+  readonly #loadingVouchers = new Map<string, Promise<unknown>>()
+  readonly #loadingDevices = new Map<string, Promise<unknown>>()
   readonly #policies = new Map<number, EffectivePolicy>()
   readonly #vouchers: TtlMap<string, VoucherSnapshot | null>
   readonly #devices: TtlMap<string, DeviceSnapshot>
@@ -156,9 +174,14 @@ export class AuthCache {
     })
   }
 
-  #ttl(now: number): { fresh: number; stale: number } {
-    const fresh = now + this.#ttlMs * (0.75 + Math.random() * 0.5)
-    return { fresh, stale: fresh + this.#ttlMs }
+  /** Until when a new entry is fresh; it is used stale for #ttlMs more. */
+  #freshUntil(now: number): number {
+    return now + this.#ttlMs * (0.75 + Math.random() * 0.5)
+  }
+
+  #keep<K, V>(map: TtlMap<K, V>, key: K, value: V, now: number): void {
+    const fresh = this.#freshUntil(now)
+    map.set(key, value, fresh, fresh + this.#ttlMs)
   }
 
   /**
@@ -166,34 +189,31 @@ export class AuthCache {
    * background read refreshes it (a login is not made to wait for a refresh);
    * a missing or expired one is read now.
    */
-  #read<K, V>(
-    map: TtlMap<K, V>,
-    key: K,
-    loadKey: string,
+  #read<V>(
+    map: TtlMap<string, V>,
+    key: string,
+    loading: Map<string, Promise<unknown>>,
     now: number,
     load: () => Promise<V>,
-    ttl: (v: V) => { fresh: number; stale: number },
+    keep: (v: V) => void,
   ): V | Promise<V> {
     const cached = map.get(key, now)
-    if (cached && !cached.stale) {
+    if (cached && !map.isStale(cached, now)) {
       this.hits++
       return cached.value
     }
-    let pending = this.#loading.get(loadKey) as Promise<V> | undefined
+    let pending = loading.get(key) as Promise<V> | undefined
     if (!pending) {
       const p: Promise<V> = load().then((v) => {
         // Forgotten while loading (accounting changed it): what was read may be older than that.
-        if (this.#loading.get(loadKey) === p) {
-          const { fresh, stale } = ttl(v)
-          map.set(key, v, fresh, stale)
-        }
+        if (loading.get(key) === p) keep(v)
         return v
       })
       pending = p
-      this.#loading.set(loadKey, p)
+      loading.set(key, p)
       p.then(
-        () => this.#loading.get(loadKey) === p && this.#loading.delete(loadKey),
-        () => this.#loading.get(loadKey) === p && this.#loading.delete(loadKey),
+        () => loading.get(key) === p && loading.delete(key),
+        () => loading.get(key) === p && loading.delete(key),
       )
     }
     if (cached) {
@@ -214,16 +234,15 @@ export class AuthCache {
     return this.#read(
       this.#vouchers,
       code,
-      `v:${code}`,
+      this.#loadingVouchers,
       now,
       async () => {
         const forgets = this.#deviceForgets
         const read = await this.#voucherReads.add({ code, mac, now: new Date(now) })
         const v = read?.voucher ?? null
         // The device came with it: kept unless accounting changed it meanwhile or a read of its own is under way.
-        if (mac && read?.device && forgets === this.#deviceForgets && !this.#loading.has(`d:${mac}`) && this.#devices.fresh(mac, now) === NOT_FRESH) {
-          const { fresh, stale } = this.#ttl(now)
-          this.#devices.set(mac, read.device, fresh, stale)
+        if (mac && read?.device && forgets === this.#deviceForgets && !this.#loadingDevices.has(mac) && this.#devices.fresh(mac, now) === NOT_FRESH) {
+          this.#keep(this.#devices, mac, read.device, now)
         }
         if (v) {
           this.#voucherCodes.set(v.id, code)
@@ -232,7 +251,7 @@ export class AuthCache {
         }
         return v
       },
-      (v) => (v ? this.#ttl(now) : { fresh: now + this.#negativeTtl, stale: now + this.#negativeTtl }),
+      (v) => (v ? this.#keep(this.#vouchers, code, v, now) : this.#vouchers.set(code, null, now + this.#negativeTtl)),
     )
   }
 
@@ -263,18 +282,15 @@ export class AuthCache {
     if (read.bound && !v.devices.includes(q.mac)) {
       // Kept as it is now (with this device); the answer keeps the voucher as the checks saw it.
       const kept = { ...v, devices: [...v.devices, q.mac] }
-      const { fresh, stale } = this.#ttl(now)
-      if (!this.#loading.has(`v:${q.code}`)) this.#vouchers.set(q.code, kept, fresh, stale)
-    } else if (!this.#loading.has(`v:${q.code}`)) {
-      const { fresh, stale } = this.#ttl(now)
-      this.#vouchers.set(q.code, v, fresh, stale)
+      if (!this.#loadingVouchers.has(q.code)) this.#keep(this.#vouchers, q.code, kept, now)
+    } else if (!this.#loadingVouchers.has(q.code)) {
+      this.#keep(this.#vouchers, q.code, v, now)
     }
     this.#voucherCodes.set(v.id, q.code)
     if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
     this.#voucherMinutes.set(v.id, v.minutes)
-    if (read.device.deviceId !== null && forgets === this.#deviceForgets && !this.#loading.has(`d:${q.mac}`) && this.#devices.fresh(q.mac, now) === NOT_FRESH) {
-      const { fresh, stale } = this.#ttl(now)
-      this.#devices.set(q.mac, read.device, fresh, stale)
+    if (read.device.deviceId !== null && forgets === this.#deviceForgets && !this.#loadingDevices.has(q.mac) && this.#devices.fresh(q.mac, now) === NOT_FRESH) {
+      this.#keep(this.#devices, q.mac, read.device, now)
     }
     return read
   }
@@ -289,7 +305,7 @@ export class AuthCache {
         return known
       }
     }
-    return this.#read(this.#devices, mac, `d:${mac}`, now.getTime(), () => this.#deviceReads.add({ mac, now }), () => this.#ttl(now.getTime()))
+    return this.#read(this.#devices, mac, this.#loadingDevices, now.getTime(), () => this.#deviceReads.add({ mac, now }), (d) => this.#keep(this.#devices, mac, d, now.getTime()))
   }
 
   /** A one-time credential with its device's snapshot, read together. One-time and short-lived: always read, never cached. */
@@ -300,7 +316,8 @@ export class AuthCache {
   /** Answers once the place is durable (committed with the rest of its batch). */
   async bindVoucherDevice(v: VoucherSnapshot, mac: string): Promise<{ bound: boolean; deviceId: number }> {
     const result = await this.#binds.add({ voucherId: v.id, mac, maxDevices: v.maxDevices })
-    if (result.bound && !v.devices.includes(mac)) v.devices.push(mac)
+    // A new array: snapshots share one empty array (store.ts).
+    if (result.bound && !v.devices.includes(mac)) v.devices = [...v.devices, mac]
     return result
   }
 
@@ -327,14 +344,14 @@ export class AuthCache {
   refreshDevice(mac: string): void {
     this.#deviceForgets++
     this.#devices.expire(mac)
-    this.#loading.delete(`d:${mac}`)
+    this.#loadingDevices.delete(mac)
   }
 
   refreshVoucher(id: number): void {
     const code = this.#voucherCodes.get(id)
     if (code) {
       this.#vouchers.expire(code)
-      this.#loading.delete(`v:${code}`)
+      this.#loadingVouchers.delete(code)
     }
   }
 
@@ -342,7 +359,7 @@ export class AuthCache {
     const code = typeof idOrCode === 'number' ? this.#voucherCodes.get(idOrCode) : idOrCode
     if (code) {
       this.#vouchers.delete(code)
-      this.#loading.delete(`v:${code}`)
+      this.#loadingVouchers.delete(code)
     }
   }
 

@@ -206,9 +206,31 @@ interface DeviceColumns {
   consentUntil: Record<string, number> | null
 }
 
-const NO_DEVICE: DeviceSnapshot = { deviceId: null, usage: { daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n }, consentUntil: new Map() }
+// Snapshots are kept in the cache for minutes, and most first logins bring a
+// device with no usage yet, no consent yet, or a voucher with no device or
+// open session yet: those share one frozen value each instead of leaving
+// empty objects for every young-generation collection to copy.
+const NO_USAGE: Usage = Object.freeze({ daySeconds: 0, dayOctets: 0n, monthSeconds: 0, monthOctets: 0n })
+const NO_CONSENTS: ReadonlyMap<number, Date> = new Map()
+const NONE: string[] = Object.freeze([]) as unknown as string[]
 
-const consentsOf = (c: Record<string, number> | null): ReadonlyMap<number, Date> => new Map(Object.entries(c ?? {}).map(([site, until]) => [Number(site), new Date(until)]))
+const NO_DEVICE: DeviceSnapshot = Object.freeze({ deviceId: null, usage: NO_USAGE, consentUntil: NO_CONSENTS })
+
+function consentsOf(c: Record<string, number> | null): ReadonlyMap<number, Date> {
+  if (!c) return NO_CONSENTS
+  const out = new Map<number, Date>()
+  for (const site in c) out.set(Number(site), new Date(c[site]!))
+  return out.size ? out : NO_CONSENTS
+}
+
+function usageOf(r: DeviceColumns): Usage {
+  const daySeconds = r.daySeconds ?? 0
+  const monthSeconds = r.monthSeconds ?? 0
+  const dayOctets = r.dayOctets ?? '0'
+  const monthOctets = r.monthOctets ?? '0'
+  if (daySeconds === 0 && monthSeconds === 0 && dayOctets === '0' && monthOctets === '0') return NO_USAGE
+  return { daySeconds, dayOctets: BigInt(dayOctets), monthSeconds, monthOctets: BigInt(monthOctets) }
+}
 
 /** A voucher's columns as VOUCHER_SQL and VOUCHERS_BATCH_SQL return them. */
 interface VoucherRow {
@@ -234,18 +256,14 @@ function voucherOf(r: VoucherRow): VoucherSnapshot {
     maxDevices: r.maxDevices,
     validUntil: ms(r.validUntil),
     revokedAt: ms(r.revokedAt),
-    devices: r.devices ?? [],
-    openDevices: r.open ?? [],
+    devices: r.devices ?? NONE,
+    openDevices: r.open ?? NONE,
   }
 }
 
 function deviceOf(r: DeviceColumns): DeviceSnapshot {
   if (r.dId === null) return NO_DEVICE
-  return {
-    deviceId: r.dId,
-    usage: { daySeconds: r.daySeconds ?? 0, dayOctets: BigInt(r.dayOctets ?? 0), monthSeconds: r.monthSeconds ?? 0, monthOctets: BigInt(r.monthOctets ?? 0) },
-    consentUntil: consentsOf(r.consentUntil),
-  }
+  return { deviceId: r.dId, usage: usageOf(r), consentUntil: consentsOf(r.consentUntil) }
 }
 
 /** Rows carrying their input position `n` (1-based), spread over an array as long as the input. */
