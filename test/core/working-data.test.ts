@@ -39,6 +39,8 @@ for (const kind of dbKinds()) {
     const hour = (ms: number) => new Date(Math.floor((now.getTime() - ms) / HOUR) * HOUR)
     const piece = (h: Date) => ({ sessionId: 1n, hour: h, siteId: site.id, deviceId: device.id, startAt: h, endAt: h, started: true, ended: false, seconds: 0 })
     await prisma.statsPiece.createMany({ data: [piece(hour(KEEP_MS.hourlyDevices + 2 * HOUR)), piece(hour(0))] })
+    const deviceHour = (h: Date) => ({ scope: site.id, hour: h, deviceId: device.id, parts: 1 })
+    await prisma.statsHourDevice.createMany({ data: [deviceHour(hour(KEEP_MS.hourlyDevices + 2 * HOUR)), deviceHour(hour(0))] })
 
     // addSite wrote change-log entries already; one old, then the newest also old.
     await prisma.configChange.updateMany({ data: { at: ago(KEEP_MS.changes + HOUR) } })
@@ -52,6 +54,7 @@ for (const kind of dbKinds()) {
     t.same((await prisma.credential.findMany()).map((r) => r.id), [newCredential.id], 'the credential expired less than a day ago stays')
     t.notOk(await prisma.credential.findUnique({ where: { id: oldCredential.id } }))
     t.same((await prisma.statsPiece.findMany()).map((r) => r.hour.getTime()), [hour(0).getTime()], "this hour's session parts stay")
+    t.same((await prisma.statsHourDevice.findMany()).map((r) => r.hour.getTime()), [hour(0).getTime()], "this hour's device counts stay, older ones go")
     t.equal(await prisma.configChange.count(), 1, 'the newest change-log entry stays, however old')
     t.equal(await prisma.smsLimitCounter.count(), 1, "the SMS counter of a window still looked back on stays")
     t.same(await prisma.device.count(), 1, 'devices are not working data')
