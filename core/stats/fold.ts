@@ -108,20 +108,21 @@ const ADD_PIECES = `
 INSERT INTO "StatsPiece" ("sessionId", "hour", "siteId", "deviceId", "method", "startAt", "endAt", "started", "ended", "seconds")
 SELECT "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new ORDER BY 1, 2`
 
-// New parts counted +1, old ones -1, each for its site and for all sites
-// (scope 0). A part's connected seconds are its rounded end minus its
-// rounded start, so that a session's parts add up to its whole seconds.
+// New parts counted +1, old ones -1. A part's connected seconds are its
+// rounded end minus its rounded start, so that a session's parts add up to
+// its whole seconds. Per site only: every difference for all sites (scope
+// 0) is the sum of the sites' differences, taken from their aggregates.
 const DIFF = `
 CREATE TEMP TABLE fold_diff ON COMMIT DROP AS
-SELECT sc.scope, x.*, (round(extract(epoch FROM x."endAt")) - round(extract(epoch FROM x."startAt")))::bigint AS secs
+SELECT x.*, (round(extract(epoch FROM x."endAt")) - round(extract(epoch FROM x."startAt")))::bigint AS secs
 FROM (SELECT 1 AS sign, "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_new
-      UNION ALL SELECT -1, "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_old) x
-CROSS JOIN LATERAL (VALUES (x."siteId"), (0)) AS sc(scope)`
+      UNION ALL SELECT -1, "sessionId", hour, "siteId", "deviceId", "method", "startAt", "endAt", started, ended, seconds FROM fold_old) x`
 
 // Every figure but the peak, by difference; a device enters an hour's count
 // when its parts there go from none to some, and leaves it the other way.
 const SUMS = `
-WITH k AS (SELECT scope, hour, "deviceId", sum(sign)::int AS n FROM fold_diff WHERE "deviceId" IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(sign) <> 0),
+WITH ks AS (SELECT "siteId" AS scope, hour, "deviceId", sum(sign)::int AS n FROM fold_diff WHERE "deviceId" IS NOT NULL GROUP BY 1, 2, 3),
+k AS (SELECT * FROM ks WHERE n <> 0 UNION ALL SELECT 0, hour, "deviceId", sum(n)::int FROM ks GROUP BY 2, 3 HAVING sum(n) <> 0),
 u AS (
   INSERT INTO "StatsHourDevice" AS x ("scope", "hour", "deviceId", "parts") SELECT scope, hour, "deviceId", n FROM k ORDER BY 1, 2, 3
   ON CONFLICT ("scope", "hour", "deviceId") DO UPDATE SET "parts" = x."parts" + EXCLUDED."parts"
@@ -129,14 +130,18 @@ u AS (
 dev AS (
   SELECT u.scope, u.hour, (count(*) FILTER (WHERE u.parts > 0 AND u.parts - k.n <= 0) - count(*) FILTER (WHERE u.parts <= 0 AND u.parts - k.n > 0))::int AS d
   FROM u JOIN k ON k.scope = u.scope AND k.hour = u.hour AND k."deviceId" = u."deviceId" GROUP BY 1, 2),
-s AS (
-  SELECT scope, hour, sum(sign * started::int)::int AS sessions, sum(sign * secs)::bigint AS secs,
+ss AS (
+  SELECT "siteId" AS scope, hour, sum(sign * started::int)::int AS sessions, sum(sign * secs)::bigint AS secs,
     sum(sign * ended::int)::int AS ended, COALESCE(sum(sign * seconds) FILTER (WHERE ended), 0)::bigint AS ended_secs,
     COALESCE(sum(sign) FILTER (WHERE started AND method = 'click_through'), 0)::int AS ct,
     COALESCE(sum(sign) FILTER (WHERE started AND method = 'otp'), 0)::int AS otp,
     COALESCE(sum(sign) FILTER (WHERE started AND method = 'voucher'), 0)::int AS voucher,
     COALESCE(sum(sign) FILTER (WHERE started AND method = 'mac'), 0)::int AS mac
-  FROM fold_diff GROUP BY 1, 2)
+  FROM fold_diff GROUP BY 1, 2),
+s AS (
+  SELECT * FROM ss UNION ALL
+  SELECT 0, hour, sum(sessions)::int, sum(secs)::bigint, sum(ended)::int, sum(ended_secs)::bigint, sum(ct)::int, sum(otp)::int, sum(voucher)::int, sum(mac)::int
+  FROM ss GROUP BY 2)
 INSERT INTO "StatsHourly" AS h ("scope", "hour", "sessions", "uniqueDevices", "sessionSeconds",
   "endedSessions", "endedSeconds", "clickThrough", "otp", "voucher", "mac")
 SELECT s.scope, s.hour, s.sessions, COALESCE(dev.d, 0), s.secs, s.ended, s.ended_secs, s.ct, s.otp, s.voucher, s.mac
@@ -149,12 +154,15 @@ ON CONFLICT ("scope", "hour") DO UPDATE SET
   "otp" = h."otp" + EXCLUDED."otp", "voucher" = h."voucher" + EXCLUDED."voucher", "mac" = h."mac" + EXCLUDED."mac"`
 
 const DROP_DEVICES = `
-DELETE FROM "StatsHourDevice" x USING (SELECT DISTINCT scope, hour, "deviceId" FROM fold_diff WHERE sign < 0 AND "deviceId" IS NOT NULL) k
+DELETE FROM "StatsHourDevice" x USING (
+  SELECT DISTINCT "siteId" AS scope, hour, "deviceId" FROM fold_diff WHERE sign < 0 AND "deviceId" IS NOT NULL
+  UNION SELECT 0, hour, "deviceId" FROM fold_diff WHERE sign < 0 AND "deviceId" IS NOT NULL) k
 WHERE x.scope = k.scope AND x.hour = k.hour AND x."deviceId" = k."deviceId" AND x.parts <= 0`
 
 // Lengths of ended sessions by whole minute, per hour and per local day.
 const DURATIONS = `
-WITH k AS (SELECT scope, hour, seconds / 60 AS minute, sum(sign)::int AS n FROM fold_diff WHERE ended GROUP BY 1, 2, 3 HAVING sum(sign) <> 0),
+WITH ks AS (SELECT "siteId" AS scope, hour, seconds / 60 AS minute, sum(sign)::int AS n FROM fold_diff WHERE ended GROUP BY 1, 2, 3),
+k AS (SELECT * FROM ks WHERE n <> 0 UNION ALL SELECT 0, hour, minute, sum(n)::int FROM ks GROUP BY 2, 3 HAVING sum(n) <> 0),
 hourly AS (
   INSERT INTO "StatsDuration" AS x ("scope", "hour", "minute", "count") SELECT * FROM k ORDER BY 1, 2, 3
   ON CONFLICT ("scope", "hour", "minute") DO UPDATE SET "count" = x."count" + EXCLUDED."count")
@@ -163,23 +171,28 @@ SELECT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date, minute, sum(n):
 ON CONFLICT ("scope", "day", "minute") DO UPDATE SET "count" = x."count" + EXCLUDED."count"`
 
 const DROP_DURATIONS = `
-WITH k AS (SELECT DISTINCT scope, hour FROM fold_diff WHERE ended AND sign < 0),
+WITH k AS (SELECT DISTINCT "siteId" AS scope, hour FROM fold_diff WHERE ended AND sign < 0 UNION SELECT 0, hour FROM fold_diff WHERE ended AND sign < 0),
 hourly AS (DELETE FROM "StatsDuration" x USING k WHERE x.scope = k.scope AND x.hour = k.hour AND x."count" <= 0)
 DELETE FROM "StatsDurationDaily" x USING (SELECT DISTINCT scope, ((hour AT TIME ZONE 'UTC') AT TIME ZONE $1)::date AS day FROM k) d
 WHERE x.scope = d.scope AND x.day = d.day AND x."count" <= 0`
 
 // Per changed scope-hour: whether a part shrank or went (then the whole hour
 // is counted again), else the span [a, b] where open counts rose: a new
-// part's whole span, or what a part grew by at either end.
+// part's whole span, or what a part grew by at either end. For all sites:
+// the union of the sites' (a session that changed site shows as a part gone
+// at one and new at the other, so its hour is counted again: never wrong).
 const SPANS = `
 CREATE TEMP TABLE fold_span ON COMMIT DROP AS
-SELECT COALESCE(n.scope, o.scope) AS scope, COALESCE(n.hour, o.hour) AS hour,
-  bool_or(n."sessionId" IS NULL OR (o."sessionId" IS NOT NULL AND (n."startAt" > o."startAt" OR n."endAt" < o."endAt"))) AS whole,
-  min(CASE WHEN o."sessionId" IS NULL OR n."startAt" < o."startAt" THEN n."startAt" ELSE o."endAt" END) AS a,
-  max(n."endAt") AS b, NULL::int AS single
-FROM (SELECT * FROM fold_diff WHERE sign > 0) n
-FULL JOIN (SELECT * FROM fold_diff WHERE sign < 0) o ON o.scope = n.scope AND o.hour = n.hour AND o."sessionId" = n."sessionId"
-GROUP BY 1, 2`
+WITH site AS (
+  SELECT COALESCE(n."siteId", o."siteId") AS scope, COALESCE(n.hour, o.hour) AS hour,
+    bool_or(n."sessionId" IS NULL OR (o."sessionId" IS NOT NULL AND (n."startAt" > o."startAt" OR n."endAt" < o."endAt"))) AS whole,
+    min(CASE WHEN o."sessionId" IS NULL OR n."startAt" < o."startAt" THEN n."startAt" ELSE o."endAt" END) AS a,
+    max(n."endAt") AS b
+  FROM (SELECT * FROM fold_diff WHERE sign > 0) n
+  FULL JOIN (SELECT * FROM fold_diff WHERE sign < 0) o ON o."siteId" = n."siteId" AND o.hour = n.hour AND o."sessionId" = n."sessionId"
+  GROUP BY 1, 2)
+SELECT scope, hour, whole, a, b, NULL::int AS single FROM site
+UNION ALL SELECT 0, hour, bool_or(whole), min(a), max(b), NULL FROM site GROUP BY 2`
 
 // An hour whose parts are all at one site has that site's peak for all
 // sites too: found by the lowest and the highest site of the hour's parts

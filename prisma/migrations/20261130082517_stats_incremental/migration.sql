@@ -1,5 +1,5 @@
 -- The fold keeps each hour's figures by difference (core/stats/fold.ts):
--- each device's parts per hour, and indexes to find the parts that overlap
+-- each device's parts per hour, and an index to find the parts that overlap
 -- a span. Hours whose parts are still kept get their device rows from them,
 -- so the first fold after this migration counts on from where they stand.
 -- DropIndex
@@ -18,8 +18,6 @@ CREATE TABLE "StatsHourDevice" (
 -- CreateIndex
 CREATE INDEX "StatsPiece_hour_siteId_endAt_idx" ON "StatsPiece"("hour", "siteId", "endAt");
 
--- CreateIndex
-CREATE INDEX "StatsPiece_hour_endAt_idx" ON "StatsPiece"("hour", "endAt");
 
 INSERT INTO "StatsHourDevice" ("scope", "hour", "deviceId", "parts")
 SELECT "siteId", "hour", "deviceId", count(*)::int FROM "StatsPiece" WHERE "deviceId" IS NOT NULL GROUP BY 1, 2, 3
