@@ -18,8 +18,8 @@
 // (codes per kind; default sized from the probe), BENCH_SECTIONS
 // (first,warm,acct: which parts run; stats-cost without warm: only the
 // statistics' cost windows), BENCH_STATS_COST_ROUNDS (2),
-// BENCH_STATS_COST_SECONDS (20), BENCH_STATS_COST_ON_SECONDS (60),
-// BENCH_STATS_COST_ON_WARMUP (30),
+// BENCH_STATS_COST_SECONDS (20), BENCH_STATS_COST_ON_SECONDS (240),
+// BENCH_STATS_COST_ON_WARMUP (60),
 // BENCH_STATS_COST_SIDES (off,on; add inserts to split the rows' writing
 // from the fold), BENCH_OUTPUT_DIR (keep each citywifi's output there).
 import fs from 'node:fs'
@@ -371,8 +371,8 @@ const COST_ROUNDS = Number(process.env.BENCH_STATS_COST_ROUNDS ?? 2)
 const COST_SECONDS = Number(process.env.BENCH_STATS_COST_SECONDS ?? 20)
 // "On" windows are longer: they must hold the fold's runs (up to FOLD_MAX_WAIT_MS apart) to show their cost;
 // and they start after the fold has found its pace (its first runs after an idle spell come sooner).
-const COST_ON_SECONDS = Number(process.env.BENCH_STATS_COST_ON_SECONDS ?? 60)
-const COST_ON_WARMUP = Number(process.env.BENCH_STATS_COST_ON_WARMUP ?? 30)
+const COST_ON_SECONDS = Number(process.env.BENCH_STATS_COST_ON_SECONDS ?? 240)
+const COST_ON_WARMUP = Number(process.env.BENCH_STATS_COST_ON_WARMUP ?? 60)
 type CostSide = 'off' | 'inserts' | 'on'
 const COST_SIDES = (process.env.BENCH_STATS_COST_SIDES ?? 'off,on').split(',').map((s) => s.trim()) as CostSide[]
 
@@ -455,7 +455,9 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
   const order: { side: CostSide; round: number }[] = [{ side: 'off', round: 1 }]
   for (let round = 1; round <= COST_ROUNDS; round++) for (const side of measured) order.push({ side, round }, { side: 'off', round: order.length })
   // mid: the middle of the measured part (ms), to weigh the two off windows beside an on window by nearness.
-  const windows: { side: CostSide; rate: number; charged: number; mid: number }[] = []
+  // cpu: the server's and the database's CPU (ms) per record acknowledged in the window; for "on",
+  // cpuCharged adds the CPU of folding what the window left.
+  const windows: { side: CostSide; rate: number; charged: number; mid: number; cpu: number; cpuCharged: number }[] = []
   try {
     for (const { side, round } of order) {
       await drain()
@@ -472,13 +474,19 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
         const wal = (await walBytes()) - wal0
         log(`  WAL (whole cluster, warm-up included): ${int(wal / 2 ** 20)} MiB, about ${int(wal / ((r.acks * (r.seconds + warm)) / r.seconds))} bytes per record`)
         let charged = r.acks / r.seconds
+        const cpu = (r.serverCpu * r.seconds * 1000) / r.acks
+        let cpuCharged = cpu
         if (side === 'off' && (await pendingRows()) !== 0) throw new Error('StatsPending rows were written with the rollups off')
         if (side === 'on') {
+          const cpu0 = cw.cpu()
           const left = await drain()
+          const leftCpu = cw.cpu() - cpu0
           charged = r.acks / (r.seconds + left.seconds)
-          log(`  left for after the window: ${int(left.changes)} changes, folded in ${left.seconds.toFixed(1)} s`)
+          cpuCharged = cpu + (leftCpu * 1000) / r.acks
+          log(`  left for after the window: ${int(left.changes)} changes, folded in ${left.seconds.toFixed(1)} s, ${leftCpu.toFixed(1)} s of database CPU`)
         }
-        windows.push({ side, rate: r.acks / r.seconds, charged, mid: ended - (r.seconds * 1000) / 2 })
+        log(`  CPU (server + its PostgreSQL, the fold's included): ${cpu.toFixed(3)} ms per record${side === 'on' ? `, ${cpuCharged.toFixed(3)} with what the window left` : ''}`)
+        windows.push({ side, rate: r.acks / r.seconds, charged, mid: ended - (r.seconds * 1000) / 2, cpu, cpuCharged })
       } finally {
         if (side === 'off') await c.query('DROP RULE bench_stats_off ON "StatsPending"')
         if (side === 'inserts') {
@@ -492,9 +500,9 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
     const offs = windows.filter((w) => w.side === 'off').map((w) => w.rate)
     log(`  off: ${int(mean(offs))} records/s (${offs.length} windows of ${COST_SECONDS} s: ${offs.map(int).join(', ')})`)
     // What an off window would have done at the middle of window i: the off windows before and after it, weighed by nearness.
-    const offAt = (i: number) => {
+    const offAt = (i: number, of: (w: (typeof windows)[number]) => number = (w) => w.rate) => {
       const [a, b, w] = [windows[i - 1]!, windows[i + 1]!, windows[i]!]
-      return a.rate + ((b.rate - a.rate) * (w.mid - a.mid)) / (b.mid - a.mid)
+      return of(a) + ((of(b) - of(a)) * (w.mid - a.mid)) / (b.mid - a.mid)
     }
     for (const side of measured) {
       const costs = windows.flatMap((w, i) => (w.side === side ? [1 - w.rate / offAt(i)] : []))
@@ -506,6 +514,14 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
       if (side === 'on') {
         const charged = windows.flatMap((w, i) => (w.side === side ? [1 - w.charged / offAt(i)] : []))
         line += `; target ≤ 5%. With the time to fold what each window left charged to it: ${pct(mean(charged))}`
+      }
+      // CPU per record does not follow the machine's speed as much as records per second do: it
+      // is the share of the CPU the statistics take, what accounting loses where CPU bounds it.
+      const cpuCosts = windows.flatMap((w, i) => (w.side === side ? [1 - offAt(i, (x) => x.cpu) / w.cpu] : []))
+      line += `. CPU per record: off ${windows.filter((w) => w.side === 'off').map((w) => w.cpu.toFixed(3)).join(', ')} ms, ${side} ${windows.filter((w) => w.side === side).map((w) => w.cpu.toFixed(3)).join(', ')} ms: the statistics take ${pct(mean(cpuCosts))} of it (each: ${cpuCosts.map(pct).join(', ')})`
+      if (side === 'on') {
+        const cpuCharged = windows.flatMap((w, i) => (w.side === side ? [1 - offAt(i, (x) => x.cpu) / w.cpuCharged] : []))
+        line += `; ${pct(mean(cpuCharged))} with the CPU of folding what each window left`
       }
       log(`  ${line}`)
       notes.push(`${server}: ${line}`)
