@@ -63,7 +63,7 @@ function withDatabase(url: string, name: string): string {
   return u.toString()
 }
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: BENCH_DATABASE_URL, connectionTimeoutMillis: 5000 })
   await c.connect()
   try {

@@ -63,10 +63,11 @@ const benches = [
   { name: 'codec (test/bench/codec.ts)', file: 'test/bench/codec.ts' },
   { name: 'portal (test/bench/portal.ts)', file: 'test/bench/portal.ts' },
   { name: 'statistics (test/bench/stats.ts)', file: 'test/bench/stats.ts' },
+  { name: 'fold size (test/bench/fold-size.ts)', file: 'test/bench/fold-size.ts' },
   { name: 'faults (test/bench/faults.ts)', file: 'test/bench/faults.ts' },
 ]
 // BENCH_SECTIONS (comma-separated) picks what runs: first, warm, acct,
-// stats-cost (parts of the RADIUS benchmark), codec, portal, stats, faults.
+// stats-cost (parts of the RADIUS benchmark), codec, portal, stats, fold-size, faults.
 // Unset: everything.
 const sections = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',').map((s) => s.trim())) : null
 const wanted = (file: string) => {
