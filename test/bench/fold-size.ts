@@ -8,7 +8,8 @@
 // machine minutes apart.
 //   node --import tsx test/bench/fold-size.ts
 // BENCH_FOLD_SIZE_SECONDS (240): accounting before the folds;
-// BENCH_FOLD_SIZE_WAITS (50,120): the W to compare; BENCH_FOLD_SIZE_ROUNDS (2).
+// BENCH_FOLD_SIZE_WAITS (50,120): the W to compare; BENCH_FOLD_SIZE_ROUNDS (2);
+// BENCH_FOLD_SIZE_WAL=1: also the WAL written by each statement of the fold.
 import os from 'node:os'
 import pg from 'pg'
 import { FOLD_LOCK, foldStats } from '../../core/stats/fold.js'
@@ -19,6 +20,7 @@ import { accountingRequests, describeResult, runLoad } from './radius-load.js'
 const SECONDS = Number(process.env.BENCH_FOLD_SIZE_SECONDS ?? 240)
 const WAITS = (process.env.BENCH_FOLD_SIZE_WAITS ?? '50,120').split(',').map(Number)
 const ROUNDS = Number(process.env.BENCH_FOLD_SIZE_ROUNDS ?? 2)
+const WAL = process.env.BENCH_FOLD_SIZE_WAL === '1'
 
 async function main() {
   // The generator on core 1, as in the accounting benchmark; the server and PostgreSQL anywhere.
@@ -31,10 +33,13 @@ async function main() {
     await lock.connect()
     await lock.query('SELECT pg_advisory_lock($1)', [FOLD_LOCK])
     const cw = await launchCitywifi(db)
+    const walAt = async () => Number((await lock.query<{ b: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text AS b`)).rows[0]!.b)
     let rate: number
     try {
+      const wal0 = await walAt()
       const r = await runLoad({ port: db.acctPort, secret: db.secret, outstanding: 256, warmupSeconds: 2, seconds: SECONDS, next: accountingRequests(db.codes, `f${Date.now().toString(36)}`), serverCpu: cw.cpu })
       console.log(describeResult('Accounting-Request, fold held off', r))
+      console.log(`WAL of accounting (whole cluster, warm-up included): ${int((await walAt()) - wal0)} bytes, about ${int(((await walAt()) - wal0) / ((r.acks * (r.seconds + 2)) / r.seconds))} per record`)
       rate = r.acks / r.seconds
     } finally {
       await cw.stop()
@@ -52,6 +57,7 @@ async function main() {
           const pool = new pg.Pool({ connectionString: copyUrl.toString(), max: 1 })
           try {
             const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+            const wal = WAL ? await walByStatement(pool) : undefined
             const batch = Math.round(rate * wait)
             const steps: Record<string, number> = {}
             const cpu0 = cpuSeconds(pid)
@@ -59,6 +65,10 @@ async function main() {
             const r = await foldStats(pool, 'Asia/Ho_Chi_Minh', new Date(), { batch, maxRounds: 1_000, steps })
             const ms = performance.now() - t
             const cpu = cpuSeconds(pid) - cpu0
+            if (wal)
+              console.log(
+                `  WAL by statement (bytes per change): ${[...wal].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${int(v / r.changes)}`).join('; ')}`,
+              )
             const entry = results.get(wait) ?? { perChange: [], cpuPerChange: [] }
             entry.perChange.push((ms * 1000) / r.changes)
             entry.cpuPerChange.push((cpu * 1e6) / r.changes)
@@ -86,6 +96,28 @@ async function main() {
   } finally {
     await db.remove()
   }
+}
+
+/**
+ * BENCH_FOLD_SIZE_WAL=1: the WAL each of the fold's statements writes, by its
+ * first words, from the insert position before and after it (the pool's one
+ * client, which the fold reuses, has its query wrapped).
+ */
+async function walByStatement(pool: pg.Pool): Promise<Map<string, number>> {
+  const bytes = new Map<string, number>()
+  const client = await pool.connect()
+  const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<pg.QueryResult>
+  const lsn = async () => Number((await query(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint::text AS b`)).rows[0].b)
+  ;(client as unknown as { query: unknown }).query = async (sql: string, params?: unknown[]) => {
+    if (/^(BEGIN|COMMIT|ROLLBACK|SET|SELECT pg_)/.test(sql.trim())) return query(sql, params)
+    const before = await lsn()
+    const r = await query(sql, params)
+    const key = sql.trim().replace(/\s+/g, ' ').slice(0, 48)
+    bytes.set(key, (bytes.get(key) ?? 0) + (await lsn()) - before)
+    return r
+  }
+  client.release()
+  return bytes
 }
 
 async function count(url: URL, table: string) {
