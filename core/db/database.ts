@@ -155,6 +155,10 @@ function startPgliteThread(dataDir: string, sock: string, nice: number, log?: Lo
   const ext = path.extname(fileURLToPath(import.meta.url))
   const script = new URL(`./pglite-worker${ext}`, import.meta.url)
   const workerData: PgliteWorkerData = { dataDir, socket: sock, nice }
+  // No resourceLimits.maxYoungGenerationSizeMb: on Node 20 the services'
+  // --max-semi-space-size overrides it in every thread (a worker given a
+  // 48 MB young generation still got 64 MB semi-spaces), and this thread's
+  // scavenges do not stop RADIUS's event loop anyway (docs/performance.md).
   const worker =
     ext === '.ts'
       ? // On Node 20 a worker thread does not get tsx's loader from --import: it registers it first.
