@@ -70,7 +70,12 @@ function hmacKey(secret: Secret): HmacKey {
   let k = hmacKeys.get(secret)
   if (!k) {
     let key = secretBytes(secret)
-    if (key.length > BLOCK) key = md5(key, Buffer.alloc(0))
+    if (key.length > BLOCK) {
+      // Not md5(): the message may already be laid out in the workspace.
+      const digest = Buffer.alloc(16)
+      md5Into(key, 0, key.length, digest, 0)
+      key = digest
+    }
     const inner = Buffer.alloc(BLOCK, 0x36)
     const outer = Buffer.alloc(BLOCK, 0x5c)
     for (let i = 0; i < key.length; i++) {
