@@ -5,7 +5,7 @@
 // stops at the first differing octet tells an attacker how much was right.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { Code } from './codes.js'
-import { hmacMd5, md5, secretBytes, workspace, type Secret } from './digest.js'
+import { hmacMd5To, md5, md5To, secretBytes, workspace, type Secret } from './digest.js'
 import { HEADER_LENGTH, encodePacket, valuesOfType, type Packet, type RawAttribute } from './packet.js'
 
 const MESSAGE_AUTHENTICATOR = 80
@@ -43,6 +43,9 @@ export function hidePassword(password: Buffer | string, secret: Secret, requestA
   return out
 }
 
+// The pad of one 16-octet chunk, reused: unhiding runs for every PAP request.
+const pad = Buffer.alloc(AUTHENTICATOR_LENGTH)
+
 /** The password with its NUL padding removed; undefined when `hidden` is not 16..128 octets in steps of 16. */
 export function unhidePassword(hidden: Buffer, secret: Secret, requestAuthenticator: Buffer): Buffer | undefined {
   if (hidden.length < 16 || hidden.length > MAX_PASSWORD_LENGTH || hidden.length % 16 !== 0) return undefined
@@ -51,8 +54,8 @@ export function unhidePassword(hidden: Buffer, secret: Secret, requestAuthentica
   const key = secretBytes(secret)
   let previous = requestAuthenticator
   for (let i = 0; i < hidden.length; i += 16) {
-    const b = md5(key, previous)
-    for (let j = 0; j < 16; j++) out[i + j] = hidden[i + j] ^ b[j]
+    md5To(pad, 0, key, previous)
+    for (let j = 0; j < 16; j++) out[i + j] = hidden[i + j] ^ pad[j]
     previous = hidden.subarray(i, i + 16)
   }
   let end = out.length
@@ -115,17 +118,20 @@ function findMessageAuthenticator(raw: Buffer, length: number): number {
  * Message-Authenticator value zeroed, computed on a copy so `raw` (possibly
  * shared with a decoded Packet) is never changed.
  */
-function computeMessageAuthenticator(raw: Buffer, length: number, maOffset: number, authenticator: Buffer, secret: Secret): Buffer {
+function computeMessageAuthenticator(raw: Buffer, length: number, maOffset: number, authenticator: Buffer, secret: Secret, out: Buffer): void {
   const copy = workspace(length)
   raw.copy(copy, 0, 0, length)
   authenticator.copy(copy, 4)
   copy.fill(0, maOffset + 2, maOffset + MA_ATTRIBUTE_LENGTH)
-  return hmacMd5(secret, copy.subarray(0, length))
+  hmacMd5To(secret, copy, 0, length, out, 0)
 }
 
+// Where the expected value is computed: checked for every request, kept for none.
+const expectedMac = Buffer.alloc(AUTHENTICATOR_LENGTH)
+
 function macMatches(raw: Buffer, length: number, maOffset: number, authenticator: Buffer, secret: Secret): boolean {
-  const expected = computeMessageAuthenticator(raw, length, maOffset, authenticator, secret)
-  return timingSafeEqual(expected, raw.subarray(maOffset + 2, maOffset + MA_ATTRIBUTE_LENGTH))
+  computeMessageAuthenticator(raw, length, maOffset, authenticator, secret, expectedMac)
+  return timingSafeEqual(expectedMac, raw.subarray(maOffset + 2, maOffset + MA_ATTRIBUTE_LENGTH))
 }
 
 /** Requests whose Request Authenticator is an MD5 over the packet, not random (RFC 2866 §3, RFC 5176 §3.5). */
@@ -232,10 +238,10 @@ export function encodeResponse(
   if (withMa) {
     // The header holds the request's authenticator and the MA value is zero: hash as laid out.
     if (accountingAnswer) ZEROS.copy(buf, 4)
-    hmacMd5(secret, buf).copy(buf, FIRST_VALUE_OFFSET)
+    hmacMd5To(secret, buf, 0, buf.length, buf, FIRST_VALUE_OFFSET)
     if (accountingAnswer) request.authenticator.copy(buf, 4)
   }
-  md5(buf, secretBytes(secret)).copy(buf, 4)
+  md5To(buf, 4, buf, secretBytes(secret))
   return buf
 }
 
@@ -272,8 +278,8 @@ export function encodeRequest(opts: {
     list.splice(userName < 0 ? list.length : userName + 1, 0, hidden)
   }
   const buf = encodePacket({ code, identifier, authenticator, attributes: list })
-  if (withMa) hmacMd5(secret, buf).copy(buf, FIRST_VALUE_OFFSET)
-  if (computed) md5(buf, secretBytes(secret)).copy(buf, 4)
+  if (withMa) hmacMd5To(secret, buf, 0, buf.length, buf, FIRST_VALUE_OFFSET)
+  if (computed) md5To(buf, 4, buf, secretBytes(secret))
   return buf
 }
 

@@ -1,9 +1,9 @@
-// MD5 and HMAC-MD5 from node:crypto, shaped for RADIUS: short messages made
-// of a few pieces (header, authenticator, attributes, secret). The pieces are
-// laid out in one reused buffer and hashed with the one-shot hash(), which
-// costs far less than a createHash() object fed piece by piece; a server
-// hashes several times per packet (test/bench/codec.ts).
-import { hash } from 'node:crypto'
+// MD5 and HMAC-MD5 shaped for RADIUS: short messages made of a few pieces
+// (header, authenticator, attributes, secret). The pieces are laid out in one
+// reused buffer and hashed by md5.ts, in JavaScript: node:crypto's hash()
+// sets up an OpenSSL context per call, which costs more than hashing the
+// packet itself, and a server hashes six times per Access-Request.
+import { md5Into, md5Prefix, type Md5State } from './md5.js'
 
 export type Secret = string | Buffer
 
@@ -35,41 +35,54 @@ export function secretBytes(secret: Secret): Buffer {
   return bytes
 }
 
-/** MD5 of the pieces joined (none of them a view of the workspace). */
-export function md5(a: Buffer, b: Buffer, c?: Buffer, d?: Buffer): Buffer {
+/** MD5 of the pieces joined (none of them a view of the workspace), written to `out` at `outAt`. */
+export function md5To(out: Buffer, outAt: number, a: Buffer, b: Buffer, c?: Buffer, d?: Buffer): void {
   const size = a.length + b.length + (c?.length ?? 0) + (d?.length ?? 0)
   const w = workspace(size)
   let at = a.copy(w, 0)
   at += b.copy(w, at)
   if (c) at += c.copy(w, at)
   if (d) d.copy(w, at)
-  return hash('md5', w.subarray(0, size), 'buffer')
+  md5Into(w, 0, size, out, outAt)
 }
 
-// HMAC-MD5 (RFC 2104) on the one-shot hash() with the padded keys kept per
-// secret: createHmac() makes a native object with a weak handle for every
-// call, and at tens of thousands of packets a second clearing those handles
-// was half of every young-generation pause (test/bench/radius.ts, p99).
+/** MD5 of the pieces joined (none of them a view of the workspace). */
+export function md5(a: Buffer, b: Buffer, c?: Buffer, d?: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(16)
+  md5To(out, 0, a, b, c, d)
+  return out
+}
+
+// HMAC-MD5 (RFC 2104) with the state after each padded key block kept per
+// secret: per message, the inner hash compresses only the message's blocks and
+// the outer one a single block. (createHmac() also made a native object with a
+// weak handle per call, whose clearing was half of every young-generation
+// pause at tens of thousands of packets a second.)
 const BLOCK = 64
 interface HmacKey {
-  inner: Buffer
-  outer: Buffer
+  inner: Md5State
+  outer: Md5State
 }
 const hmacKeys = new Map<Secret, HmacKey>()
-let hmacScratch = Buffer.allocUnsafe(BLOCK + 8192)
+const innerDigest = Buffer.alloc(16)
 
 function hmacKey(secret: Secret): HmacKey {
   let k = hmacKeys.get(secret)
   if (!k) {
     let key = secretBytes(secret)
-    if (key.length > BLOCK) key = hash('md5', key, 'buffer')
+    if (key.length > BLOCK) {
+      // Not md5(): the message may already be laid out in the workspace.
+      const digest = Buffer.alloc(16)
+      md5Into(key, 0, key.length, digest, 0)
+      key = digest
+    }
     const inner = Buffer.alloc(BLOCK, 0x36)
     const outer = Buffer.alloc(BLOCK, 0x5c)
     for (let i = 0; i < key.length; i++) {
       inner[i] ^= key[i]
       outer[i] ^= key[i]
     }
-    k = { inner, outer }
+    k = { inner: md5Prefix(inner), outer: md5Prefix(outer) }
     // Buffers are keyed by identity: a caller that makes a new one each time must not fill the map.
     if (hmacKeys.size >= SECRET_CACHE_SIZE) hmacKeys.clear()
     hmacKeys.set(secret, k)
@@ -77,14 +90,19 @@ function hmacKey(secret: Secret): HmacKey {
   return k
 }
 
+/**
+ * HMAC-MD5 of `data[start, end)` keyed with the secret, written to `out` at
+ * `outAt`; `out` may be `data` (the message is read before it is written).
+ */
+export function hmacMd5To(secret: Secret, data: Buffer, start: number, end: number, out: Buffer, outAt: number): void {
+  const k = hmacKey(secret)
+  md5Into(data, start, end, innerDigest, 0, k.inner)
+  md5Into(innerDigest, 0, 16, out, outAt, k.outer)
+}
+
 /** HMAC-MD5 of `message` (which may be a view of the workspace) keyed with the secret. */
 export function hmacMd5(secret: Secret, message: Buffer): Buffer {
-  const k = hmacKey(secret)
-  if (hmacScratch.length < BLOCK + message.length) hmacScratch = Buffer.allocUnsafe(BLOCK + message.length)
-  k.inner.copy(hmacScratch, 0)
-  message.copy(hmacScratch, BLOCK)
-  const inner = hash('md5', hmacScratch.subarray(0, BLOCK + message.length), 'buffer')
-  k.outer.copy(hmacScratch, 0)
-  inner.copy(hmacScratch, BLOCK)
-  return hash('md5', hmacScratch.subarray(0, BLOCK + inner.length), 'buffer')
+  const out = Buffer.allocUnsafe(16)
+  hmacMd5To(secret, message, 0, message.length, out, 0)
+  return out
 }

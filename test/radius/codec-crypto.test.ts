@@ -308,6 +308,12 @@ t.test('hmacMd5 matches node:crypto for keys around the 64-octet block and messa
       t.ok(hmacMd5(key, w.subarray(0, messageLength)).equals(expected), `key ${keyLength}, message ${messageLength} in the workspace`)
     }
   }
+  // A long key is hashed on its first use, while the message already lies in the workspace.
+  const long = randomBytes(100)
+  const message = randomBytes(80)
+  const w = workspace(80)
+  message.copy(w)
+  t.ok(hmacMd5(long, w.subarray(0, 80)).equals(createHmac('md5', long).update(message).digest()), 'a new 100-octet key, the message in the workspace')
   const text = 'a shared secret as configured'
   t.ok(hmacMd5(text, Buffer.from('x')).equals(createHmac('md5', text).update('x').digest()), 'a string secret, twice (cached pads)')
   t.ok(hmacMd5(text, Buffer.from('y')).equals(createHmac('md5', text).update('y').digest()))
