@@ -28,6 +28,7 @@ async function main() {
   const db = await prepareDatabase('postgres', { vouchers: 10_000 })
   const url = new URL(db.env.DATABASE_URL!)
   const source = url.pathname.slice(1)
+  const timeZone = db.env.CITYWIFI_TIMEZONE ?? 'Asia/Ho_Chi_Minh'
   try {
     const lock = new pg.Client({ connectionString: db.env.DATABASE_URL })
     await lock.connect()
@@ -39,7 +40,8 @@ async function main() {
       const wal0 = await walAt()
       const r = await runLoad({ port: db.acctPort, secret: db.secret, outstanding: 256, warmupSeconds: 2, seconds: SECONDS, next: accountingRequests(db.codes, `f${Date.now().toString(36)}`), serverCpu: cw.cpu })
       console.log(describeResult('Accounting-Request, fold held off', r))
-      console.log(`WAL of accounting (whole cluster, warm-up included): ${int((await walAt()) - wal0)} bytes, about ${int(((await walAt()) - wal0) / ((r.acks * (r.seconds + 2)) / r.seconds))} per record`)
+      const wal = (await walAt()) - wal0
+      console.log(`WAL of accounting (whole cluster, warm-up included): ${int(wal)} bytes, about ${int(wal / ((r.acks * (r.seconds + 2)) / r.seconds))} per record`)
       rate = r.acks / r.seconds
     } finally {
       await cw.stop()
@@ -62,20 +64,21 @@ async function main() {
             const steps: Record<string, number> = {}
             const cpu0 = cpuSeconds(pid)
             const t = performance.now()
-            const r = await foldStats(pool, 'Asia/Ho_Chi_Minh', new Date(), { batch, maxRounds: 1_000, steps })
+            const r = await foldStats(pool, timeZone, new Date(), { batch, maxRounds: 1_000, steps })
             const ms = performance.now() - t
             const cpu = cpuSeconds(pid) - cpu0
+            const [perChange, cpuPerChange] = [(ms * 1000) / r.changes, (cpu * 1e6) / r.changes]
             if (wal)
               console.log(
                 `  WAL by statement (bytes per change): ${[...wal].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${int(v / r.changes)}`).join('; ')}`,
               )
             const entry = results.get(wait) ?? { perChange: [], cpuPerChange: [] }
-            entry.perChange.push((ms * 1000) / r.changes)
-            entry.cpuPerChange.push((cpu * 1e6) / r.changes)
+            entry.perChange.push(perChange)
+            entry.cpuPerChange.push(cpuPerChange)
             results.set(wait, entry)
             console.log(
               `W ${wait} s (${int(batch)} changes per fold), round ${round}: ${int(r.changes)} changes, ${int(r.parts)} parts in ${(ms / 1000).toFixed(1)} s, ` +
-                `backend CPU ${cpu.toFixed(1)} s: ${((ms * 1000) / r.changes).toFixed(1)} µs and ${((cpu * 1e6) / r.changes).toFixed(1)} µs CPU per change; ` +
+                `backend CPU ${cpu.toFixed(1)} s: ${perChange.toFixed(1)} µs and ${cpuPerChange.toFixed(1)} µs CPU per change; ` +
                 `by step: ${Object.entries(steps).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(', ')}`,
             )
           } finally {
