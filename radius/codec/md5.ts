@@ -198,6 +198,9 @@ const tail = Buffer.alloc(128)
  * octets to `out` at `outAt` (`out` may be `data`). Allocates nothing.
  */
 export function md5Into(data: Uint8Array, start: number, end: number, out: Uint8Array, outAt: number, from?: Md5State): void {
+  const octets = (from?.length ?? 0) + end - start
+  // The bit count's high word is left zero: RADIUS messages are a few kilobytes.
+  if (octets >= 2 ** 29) throw new RangeError('message too long for md5Into')
   if (from) h.set(from.words)
   else h.set(INIT)
   let at = start
@@ -209,9 +212,6 @@ export function md5Into(data: Uint8Array, start: number, end: number, out: Uint8
   const blocks = rest < 56 ? 1 : 2
   const lengthAt = blocks * 64 - 8
   tail.fill(0, rest + 1, lengthAt)
-  const octets = (from?.length ?? 0) + end - start
-  // The bit count's high word is left zero: RADIUS messages are a few kilobytes.
-  if (octets >= 2 ** 29) throw new RangeError('message too long for md5Into')
   const bits = octets * 8
   tail[lengthAt] = bits & 0xff
   tail[lengthAt + 1] = (bits >>> 8) & 0xff
