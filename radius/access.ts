@@ -9,7 +9,7 @@ import { canonicalMac } from '../core/mac.js'
 import type { AcceptLog } from './accepts.js'
 import type { AuthStats } from './auth-stats.js'
 import type { NasClient } from './clients.js'
-import { Code, encodeResponse, getAttr, getRaw, unhidePassword, verifyMessageAuthenticator, type Packet } from './codec/index.js'
+import { attributePicker, Code, decodeValue, encodeResponse, getRaw, unhidePassword, verifyMessageAuthenticator, type Packet } from './codec/index.js'
 import type { DropReason, RadiusMetrics } from './metrics.js'
 import { chapProof, papProof } from './proof.js'
 import { acceptAttributes, rejectAttributes } from './replies.js'
@@ -37,14 +37,17 @@ export function checkRequestIntegrity(p: Packet, nas: NasClient): DropReason | u
   return undefined
 }
 
-function passwordProof(p: Packet, nas: NasClient): PasswordProof | undefined {
-  const hidden = getRaw(p, 'User-Password')
+// What a decision reads of an Access-Request, found in one walk of its attributes.
+const REQUEST = attributePicker(['User-Name', 'User-Password', 'CHAP-Password', 'CHAP-Challenge', 'Calling-Station-Id'])
+const USER_NAME = REQUEST.defs[0]!
+const CALLING_STATION_ID = REQUEST.defs[4]!
+
+function passwordProof(p: Packet, nas: NasClient, hidden: Buffer | undefined, chap: Buffer | undefined, challenge: Buffer | undefined): PasswordProof | undefined {
   if (hidden) {
     const clear = unhidePassword(hidden, nas.secret, p.authenticator)
     return clear ? papProof(clear) : undefined
   }
-  const chap = getRaw(p, 'CHAP-Password')
-  if (chap && chap.length === 17) return chapProof(chap, getRaw(p, 'CHAP-Challenge') ?? p.authenticator)
+  if (chap && chap.length === 17) return chapProof(chap, challenge ?? p.authenticator)
   return undefined
 }
 
@@ -77,10 +80,13 @@ function answer(p: Packet, nas: NasClient, deps: AccessDeps, decision: Decision,
 export function handleAccessRequest(p: Packet, nas: NasClient, deps: AccessDeps): Outcome | Promise<Outcome> {
   // checkRequestIntegrity ran in the server, before the duplicate cache.
   const now = new Date()
-  const name = getAttr(p, 'User-Name')
+  const picked = REQUEST.pick(p)
+  const nameRaw = picked[0]
+  const callingRaw = picked[4]
+  const proof = passwordProof(p, nas, picked[1], picked[2], picked[3])
+  const name = nameRaw && decodeValue(USER_NAME, nameRaw)
   const username = typeof name === 'string' ? name : ''
-  const proof = passwordProof(p, nas)
-  const calling = getAttr(p, 'Calling-Station-Id')
+  const calling = callingRaw && decodeValue(CALLING_STATION_ID, callingRaw)
   const mac = typeof calling === 'string' ? canonicalMac(calling) : undefined
   if (!username || !proof) {
     return answer(p, nas, deps, { accept: false, reason: username ? 'wrong_password' : 'unknown_user', siteId: nas.siteId }, username, mac, now)

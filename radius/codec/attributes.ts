@@ -2,7 +2,7 @@
 // throws on what a NAS sent: a value that does not fit its type reads as
 // undefined, and attributes nobody knows stay raw octets.
 import { dictionary, type AttributeDef } from '../dictionary/index.js'
-import { valuesOfType, type Packet, type RawAttribute } from './packet.js'
+import { firstValues, valuesOfType, type Packet, type RawAttribute } from './packet.js'
 import { decodeTag, decodeValue, encodeValue, type AttrValue } from './values.js'
 import { VENDOR_SPECIFIC, collectVendorValues, encodeVsa, isWellFormedVsa, splitVsa, vendorIdOf } from './vsa.js'
 
@@ -31,6 +31,30 @@ export function getAttr(p: Packet, name: string): AttrValue | undefined {
   const def = attributeDef(name)
   const raw = rawValues(p, def, 1)
   return raw.length ? decodeValue(def, raw[0]) : undefined
+}
+
+/**
+ * Reads the first of each of `names` in one walk of a packet; only standard
+ * attributes (no vendor's). pick() returns the octets in the order of
+ * `names` (undefined: absent), in one array that the next pick() reuses:
+ * read it before picking again. `defs` decode them as getAttr would.
+ */
+export function attributePicker(names: readonly string[]): { defs: AttributeDef[]; pick(p: Packet): readonly (Buffer | undefined)[] } {
+  const defs = names.map(attributeDef)
+  const slots = new Uint8Array(256)
+  defs.forEach((def, i) => {
+    if (def.vendorId) throw new TypeError(`attributePicker reads standard attributes only, not ${def.name}`)
+    if (slots[def.code]) throw new TypeError(`attributePicker: ${def.name} is asked for twice`)
+    slots[def.code] = i + 1
+  })
+  const out = new Array<Buffer | undefined>(defs.length).fill(undefined)
+  return {
+    defs,
+    pick(p) {
+      firstValues(p, slots, out)
+      return out
+    },
+  }
 }
 
 /** Every well-formed `name` in the packet, in order. */

@@ -11,7 +11,7 @@ export {
   type Packet,
   type RawAttribute,
 } from './packet.js'
-export { attr, attributeDef, describe, getAll, getAttr, getRaw, getTagged, valueName, type AttrValue } from './attributes.js'
+export { attr, attributeDef, attributePicker, describe, getAll, getAttr, getRaw, getTagged, valueName, type AttrValue } from './attributes.js'
 export { decodeTag, decodeValue, encodeValue } from './values.js'
 export {
   chapResponse,

@@ -79,6 +79,28 @@ export function valuesOfType(p: Packet, type: number, limit = Infinity): Buffer[
 }
 
 /**
+ * The first value of each of several standard attributes in one walk of the
+ * packet, without an array per type (the auth path reads four or five):
+ * `out[slots[type] - 1]` for every type whose slot is not 0, undefined when
+ * the packet has none. See attributePicker in attributes.ts.
+ */
+export function firstValues(p: Packet, slots: Uint8Array, out: (Buffer | undefined)[]): void {
+  out.fill(undefined)
+  if (p instanceof DecodedPacket) {
+    const raw = p.raw
+    for (let pos = HEADER_LENGTH; pos < raw.length; pos += raw[pos + 1]) {
+      const slot = slots[raw[pos]]
+      if (slot && out[slot - 1] === undefined) out[slot - 1] = raw.subarray(pos + 2, pos + raw[pos + 1])
+    }
+    return
+  }
+  for (const a of p.attributes) {
+    const slot = slots[a.type]
+    if (slot && out[slot - 1] === undefined) out[slot - 1] = a.value
+  }
+}
+
+/**
  * Structural checks of RFC 2865 §3 only; what the attributes mean is read
  * later, lazily (attributes.ts). Values are views into `buf`: keep `buf`
  * unchanged while the packet is in use.
