@@ -4,7 +4,7 @@
 import { isDatabaseUnavailable } from '../db/availability.js'
 import type { AuthCache } from './cache.js'
 import type { EffectivePolicy } from './policy.js'
-import type { ClaimResult } from './store.js'
+import type { ClaimResult, DeviceSnapshot, VoucherSnapshot } from './store.js'
 import {
   buildGrant,
   checkConsent,
@@ -49,11 +49,15 @@ function next<T, R>(v: Maybe<T>, f: (value: T) => Maybe<R>): Maybe<R> {
 }
 
 function authorizeVoucher(req: AuthRequest, data: AuthCache, code: string): Maybe<Decision> {
+  const now = req.now.getTime()
+  // Most logins: a voucher read a moment ago, decided on the one look-up.
+  const fresh = data.freshVoucher(code, now)
+  if (fresh !== undefined) return decideKnownVoucher(req, data, fresh)
   const siteId = req.nas.siteId
   const mac = req.mac
   // A voucher this process does not know yet (most first logins): one
   // statement per batch reads it, checks it and takes the device's place.
-  if (mac && !data.knowsVoucher(code, req.now.getTime())) {
+  if (mac && !data.knowsVoucher(code, now)) {
     const why = checkPassword(req.proof, voucherPasswords(req.username))
     if (why) return reject(why, siteId)
     return next(data.policyForSite(siteId), (policy) =>
@@ -86,31 +90,43 @@ function claimed(read: ClaimResult | null, req: AuthRequest, policy: EffectivePo
 }
 
 function authorizeKnownVoucher(req: AuthRequest, data: AuthCache, code: string): Maybe<Decision> {
+  return next(data.voucher(code, req.now.getTime(), req.mac), (v) => decideKnownVoucher(req, data, v))
+}
+
+// The steps below continue synchronously on what the cache holds, and make a
+// closure only for what must be waited for.
+
+function decideKnownVoucher(req: AuthRequest, data: AuthCache, v: VoucherSnapshot | null): Maybe<Decision> {
   const siteId = req.nas.siteId
-  return next(data.voucher(code, req.now.getTime(), req.mac), (v) => {
-    if (!v) return reject('unknown_user', siteId)
-    const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkDeviceSent(req.mac) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
-    if (why) return reject(why, siteId)
-    return next(data.policyForSite(siteId), (policy) => {
-      const simultaneous = checkSimultaneousUse(v.openDevices, req.mac, policy)
-      if (simultaneous) return reject(simultaneous, siteId)
-      return next(req.mac ? data.device(req.mac, req.now) : undefined, (device) => {
-        const left = remaining(policy, device?.usage ?? NO_USAGE, v)
-        const quota = checkQuota(left)
-        if (quota) return reject(quota, siteId)
-        const grant = buildGrant(policy, left)
-        if (!req.mac || v.devices.includes(req.mac)) {
-          return { accept: true, grant, method: 'voucher', siteId, deviceId: device?.deviceId ?? null, voucherId: v.id, credentialId: null } as Decision
-        }
-        // A device new to this voucher takes one of its places (a database write).
-        const mac = req.mac
-        return data.bindVoucherDevice(v, mac).then((bound): Decision => {
-          if (!bound.bound) return reject('device_limit', siteId)
-          data.forgetDevice(mac)
-          return { accept: true, grant, method: 'voucher', siteId, deviceId: bound.deviceId, voucherId: v.id, credentialId: null }
-        })
-      })
-    })
+  if (!v) return reject('unknown_user', siteId)
+  const why = checkPassword(req.proof, voucherPasswords(req.username)) ?? checkDeviceSent(req.mac) ?? checkVoucher(v, siteId, req.now) ?? checkVoucherDevice(v, req.mac)
+  if (why) return reject(why, siteId)
+  const policy = data.policyForSite(siteId)
+  return isPromise(policy) ? policy.then((p) => voucherWithPolicy(req, data, v, p)) : voucherWithPolicy(req, data, v, policy)
+}
+
+function voucherWithPolicy(req: AuthRequest, data: AuthCache, v: VoucherSnapshot, policy: EffectivePolicy): Maybe<Decision> {
+  const simultaneous = checkSimultaneousUse(v.openDevices, req.mac, policy)
+  if (simultaneous) return reject(simultaneous, req.nas.siteId)
+  const device = req.mac ? data.device(req.mac, req.now) : undefined
+  return isPromise(device) ? device.then((d) => voucherWithDevice(req, data, v, policy, d)) : voucherWithDevice(req, data, v, policy, device)
+}
+
+function voucherWithDevice(req: AuthRequest, data: AuthCache, v: VoucherSnapshot, policy: EffectivePolicy, device: DeviceSnapshot | undefined): Maybe<Decision> {
+  const siteId = req.nas.siteId
+  const left = remaining(policy, device?.usage ?? NO_USAGE, v)
+  const quota = checkQuota(left)
+  if (quota) return reject(quota, siteId)
+  const grant = buildGrant(policy, left)
+  if (!req.mac || v.devices.includes(req.mac)) {
+    return { accept: true, grant, method: 'voucher', siteId, deviceId: device?.deviceId ?? null, voucherId: v.id, credentialId: null }
+  }
+  // A device new to this voucher takes one of its places (a database write).
+  const mac = req.mac
+  return data.bindVoucherDevice(v, mac).then((bound): Decision => {
+    if (!bound.bound) return reject('device_limit', siteId)
+    data.forgetDevice(mac)
+    return { accept: true, grant, method: 'voucher', siteId, deviceId: bound.deviceId, voucherId: v.id, credentialId: null }
   })
 }
 
