@@ -5,6 +5,7 @@ import t from 'tap'
 import { Dictionary, dictionary, type AttributeDef } from '../../radius/dictionary/index.js'
 import {
   attr,
+  attributePicker,
   decodePacket,
   decodeValue,
   describe,
@@ -297,4 +298,29 @@ t.test('integer64 and the type checks of encodeValue/decodeValue', async (t) => 
   t.throws(() => encodeValue(def, 1.5), TypeError)
   const p = decodePacket(encodePacket({ code: 4, identifier: 0, authenticator: Buffer.alloc(16), attributes: [{ type: 250, value: encodeValue(def, 5n) }] }))
   t.same(describe(p), [{ type: 250, hex: '0000000000000005' }], 'the default dictionary does not know it')
+})
+
+t.test('attributePicker: the first of each, in one walk, as getRaw reads them', async (t) => {
+  const picker = attributePicker(['User-Name', 'User-Password', 'CHAP-Password', 'Calling-Station-Id'])
+  const p = packetOf(
+    attr('NAS-Identifier', 'ap-1'),
+    attr('Calling-Station-Id', 'AA-BB-CC-00-11-22'),
+    attr('User-Name', 'first'),
+    attr('ChilliSpot-Bandwidth-Max-Up', 5),
+    attr('User-Name', 'second'),
+    attr('User-Password', Buffer.alloc(16, 7)),
+    attr('Calling-Station-Id', '11-22-33-44-55-66'),
+  )
+  const names = ['User-Name', 'User-Password', 'CHAP-Password', 'Calling-Station-Id']
+  const picked = [...picker.pick(p)]
+  t.same(picked, names.map((n) => getRaw(p, n)), 'the same octets as getRaw, absent as undefined')
+  t.equal(decodeValue(picker.defs[0]!, picked[0]!), 'first', 'the first User-Name')
+  t.equal(decodeValue(picker.defs[3]!, picked[3]!), 'AA-BB-CC-00-11-22', 'the first Calling-Station-Id')
+  // A packet built in memory (no raw octets to walk) reads the same.
+  const built: Packet = { code: 1, identifier: 1, authenticator: Buffer.alloc(16), raw: Buffer.alloc(20), attributes: p.attributes }
+  t.same([...picker.pick(built)], picked, 'a packet that is not decoded from octets')
+  // The array is reused: a packet without them clears what the last one left.
+  t.same([...picker.pick(packetOf(attr('NAS-Identifier', 'ap-2')))], [undefined, undefined, undefined, undefined], 'nothing of the last packet left')
+  t.throws(() => attributePicker(['ChilliSpot-Bandwidth-Max-Up']), /standard attributes only/, 'no vendor attributes')
+  t.throws(() => attributePicker(['User-Name', 'User-Name']), /twice/)
 })
