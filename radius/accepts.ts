@@ -17,14 +17,32 @@ export interface AcceptedLogin {
   at: number
 }
 
-interface Entry extends AcceptedLogin {
-  readonly nasId: number
-  readonly username: string
-  /** '' when the NAS sent no usable Calling-Station-Id. */
-  readonly mac: string
-  next: Entry | undefined
+// Times are kept as milliseconds since this module was loaded: an epoch
+// millisecond does not fit V8's small integers, and a field holding one keeps
+// a boxed number per entry for the young-generation collector to copy.
+const BASE = Date.now()
+
+class Entry implements AcceptedLogin {
+  since: number
   /** Queued for the cluster's other workers (takeNew) since the last call. */
-  queued: boolean
+  queued = false
+  constructor(
+    readonly nasId: number,
+    readonly username: string,
+    /** '' when the NAS sent no usable Calling-Station-Id. */
+    readonly mac: string,
+    public method: LoginMethod,
+    public voucherId: number | null,
+    public deviceId: number | null,
+    at: number,
+    public next: Entry | undefined,
+  ) {
+    this.since = at - BASE
+  }
+
+  get at(): number {
+    return this.since + BASE
+  }
 }
 
 /** One accepted login, as a cluster worker tells the others of it. */
@@ -58,9 +76,9 @@ export class AcceptLog {
       e.method = method
       e.voucherId = voucherId
       e.deviceId = deviceId
-      e.at = at
+      e.since = at - BASE
     } else {
-      e = { nasId, username, mac: m, method, voucherId, deviceId, at, next: head, queued: false }
+      e = new Entry(nasId, username, m, method, voucherId, deviceId, at, head)
       // The oldest of a long chain goes (it was pushed furthest back).
       if (length >= MAX_PER_NAME && last) last.next = undefined
       if (head) this.#byName.set(username, e)

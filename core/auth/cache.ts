@@ -293,7 +293,8 @@ export class AuthCache {
     const v = read.voucher
     if (read.bound && !v.devices.includes(q.mac)) {
       // Kept as it is now (with this device); the answer keeps the voucher as the checks saw it.
-      const kept = { ...v, devices: [...v.devices, q.mac] }
+      // concat, not a spread: a spread leaves room for 17 elements in an array kept for minutes.
+      const kept = { ...v, devices: v.devices.concat(q.mac) }
       if (!this.#loadingVouchers.has(q.code)) this.#keep(this.#vouchers, q.code, kept, now)
     } else if (!this.#loadingVouchers.has(q.code)) {
       this.#keep(this.#vouchers, q.code, v, now)
@@ -329,7 +330,7 @@ export class AuthCache {
   async bindVoucherDevice(v: VoucherSnapshot, mac: string): Promise<{ bound: boolean; deviceId: number }> {
     const result = await this.#binds.add({ voucherId: v.id, mac, maxDevices: v.maxDevices })
     // A new array: snapshots share one empty array (store.ts).
-    if (result.bound && !v.devices.includes(mac)) v.devices = [...v.devices, mac]
+    if (result.bound && !v.devices.includes(mac)) v.devices = v.devices.concat(mac)
     return result
   }
 

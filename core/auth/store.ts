@@ -246,18 +246,33 @@ interface VoucherRow {
   open: string[] | null
 }
 
-function voucherOf(r: VoucherRow): VoucherSnapshot {
+// Vouchers are made in batches with one end of validity, and a batch's codes
+// come in together: the snapshots of one batch share one Date for it, not a
+// Date and its boxed time each (a snapshot lives in the cache for minutes,
+// and every first login adds one; nothing changes a snapshot's Date).
+let lastValidUntil: Date | null = null
+function validUntilOf(v: number | null): Date | null {
+  if (v === null) return null
+  if (lastValidUntil?.getTime() !== v) lastValidUntil = new Date(v)
+  return lastValidUntil
+}
+
+// `code`: the request's own string for it, which the cache already keeps as
+// the key (the row's copy would be one more string per login to keep).
+// Arrays are copied at their length: pg's parser pushes, which leaves room
+// for 17 elements in each.
+function voucherOf(r: VoucherRow, code = r.code): VoucherSnapshot {
   return {
     id: r.id,
-    code: r.code,
+    code,
     siteId: r.siteId,
     minutes: r.minutes,
     usedSeconds: r.usedSeconds,
     maxDevices: r.maxDevices,
-    validUntil: ms(r.validUntil),
+    validUntil: validUntilOf(r.validUntil),
     revokedAt: ms(r.revokedAt),
-    devices: r.devices ?? NONE,
-    openDevices: r.open ?? NONE,
+    devices: r.devices?.length ? r.devices.slice() : NONE,
+    openDevices: r.open?.length ? r.open.slice() : NONE,
   }
 }
 
@@ -340,7 +355,7 @@ export class AuthStore {
       DeviceColumns & VoucherRow & { n: number }
     >(this.#named('vouchers', VOUCHERS_BATCH_SQL, [qs.map((q) => q.code), qs.map((q) => q.mac ?? null), periods.map((p) => p[0]), periods.map((p) => p[1])]))
     return byPosition(qs.length, rows, (r) => ({
-      voucher: voucherOf(r),
+      voucher: voucherOf(r, qs[r.n - 1]!.code),
       device: qs[r.n - 1]!.mac ? deviceOf(r) : undefined,
     }))
   }
@@ -456,7 +471,7 @@ export class AuthStore {
       rowsIn.map((q) => big(q.policy.dailyBytes)),
       rowsIn.map((q) => big(q.policy.monthlyBytes)),
     ]))
-    const answers = byPosition(rowsIn.length, rows, (r) => ({ voucher: voucherOf(r), device: deviceOf(r), bound: r.bound, retry: r.retry }))
+    const answers = byPosition(rowsIn.length, rows, (r) => ({ voucher: voucherOf(r, rowsIn[r.n - 1]!.code), device: deviceOf(r), bound: r.bound, retry: r.retry }))
     return slot.map((i) => answers[i] ?? null)
   }
 
