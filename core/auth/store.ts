@@ -35,13 +35,18 @@ export interface VoucherSnapshot extends VoucherState {
 // milliseconds: pg would read a timestamp without time zone as local time.
 const ms = (v: number | null) => (v === null ? null : new Date(v))
 
+// A voucher's open sessions: "(stoppedAt IS NULL) IS TRUE" is no index
+// condition, so the planner reads them by voucher (its sessions, open ones
+// last in the index) and never by the stoppedAt index — which it did when
+// the statistics were taken while no session was open, filtering every open
+// session of the network per voucher (test/core/open-sessions-plan.test.ts).
 const VOUCHER_SQL = `
 SELECT v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices",
   (extract(epoch FROM v."validUntil") * 1000)::float8 AS "validUntil",
   (extract(epoch FROM v."revokedAt") * 1000)::float8 AS "revokedAt",
   (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
   (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
-    WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open
+    WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open
 FROM "Voucher" v WHERE v.code = $1`
 
 const DEVICE_SQL = `
@@ -86,7 +91,7 @@ SELECT q.n::int AS n, v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."m
   (extract(epoch FROM v."revokedAt") * 1000)::float8 AS "revokedAt",
   (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
   (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
-    WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open,
+    WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open,
   ${DEVICE_COLUMNS}
 FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) WITH ORDINALITY AS q(code, mac, day, month, n)
 JOIN LATERAL (SELECT * FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
@@ -170,7 +175,7 @@ r AS (
     SELECT v.*,
       (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
       (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
-        WHERE s."voucherId" = v.id AND s."stoppedAt" IS NULL) AS open
+        WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open
     FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
   LEFT JOIN LATERAL (${deviceSqlOver('q.mac', 'q.day', 'q.month')}) x ON true),
 want AS (
