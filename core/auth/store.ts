@@ -64,8 +64,7 @@ SELECT d.id,
       AND c."termsId" = (SELECT t.id FROM "Terms" t WHERE t."effectiveAt" <= (now() AT TIME ZONE 'UTC') ORDER BY t."effectiveAt" DESC, t.id DESC LIMIT 1)
       AND ((c.method = 'click_through' AND s."allowClickThrough" AND NOT s."otpRequired")
         OR (c.method = 'otp' AND (s."allowOtp" OR s."otpRequired")))
-    GROUP BY c."siteId") x) AS "consentUntil",
-  (SELECT count(*)::int FROM "Session" s WHERE s."deviceId" = d.id AND s."stoppedAt" IS NULL) AS open
+    GROUP BY c."siteId") x) AS "consentUntil"
 FROM "Device" d LEFT JOIN "DeviceUsageDaily" u ON u."deviceId" = d.id AND u.day >= $3::date
 WHERE d.mac = $1
 GROUP BY d.id`
@@ -74,9 +73,6 @@ GROUP BY d.id`
 const deviceSqlOver = (mac: string, day: string, month: string) =>
   DEVICE_SQL.replace(/\$1\b/g, mac).replace(/\$2\b/g, day).replace(/\$3\b/g, month)
 
-// DEVICE_SQL's open-session count is left out: no decision uses it, and it
-// reads every session the device ever had (PostgreSQL does not compute a
-// lateral subquery's column nobody asks for).
 const DEVICE_COLUMNS = `x.id AS "dId", x."daySeconds", x."dayOctets"::text, x."monthSeconds", x."monthOctets"::text, x."consentUntil"`
 
 // A batch of voucher logins: each voucher with its devices and open sessions
@@ -501,7 +497,7 @@ export class AuthStore {
     }
   }
 
-  /** Usage this local day and month, consent, and open sessions of a device, in one query. */
+  /** Usage this local day and month and consent of a device, in one query. */
   async device(mac: string, now: Date): Promise<DeviceSnapshot> {
     const day = localDay(now, this.timeZone).toISOString().slice(0, 10)
     const month = localMonthStart(now, this.timeZone).toISOString().slice(0, 10)
@@ -512,7 +508,6 @@ export class AuthStore {
       monthSeconds: number
       monthOctets: string
       consentUntil: Record<string, number> | null
-      open: number
     }>(DEVICE_SQL, [mac, day, month])
     const r = rows[0]
     if (!r) return NO_DEVICE
