@@ -153,7 +153,8 @@ export async function listVouchers(prisma: PrismaClient, q: VoucherQuery): Promi
   const rows = await prisma.$queryRaw<(Omit<VoucherRow, 'online' | 'devices'> & { online: number; devices: number })[]>`
     SELECT v.id, v.code, v."siteId", s.name AS "siteName", v.batch, v.minutes, v."maxDevices", v."validUntil", v."firstUsedAt",
       v."usedSeconds", v."revokedAt", v."createdAt", ${STATE_SQL} AS state,
-      (SELECT count(*)::int FROM "Session" x WHERE x."voucherId" = v.id AND x."stoppedAt" IS NULL) AS online,
+      -- By voucher, never by the stoppedAt index (core/auth/store.ts says why).
+      (SELECT count(*)::int FROM "Session" x WHERE x."voucherId" = v.id AND (x."stoppedAt" IS NULL) IS TRUE) AS online,
       (SELECT count(*)::int FROM "VoucherDevice" d WHERE d."voucherId" = v.id) AS devices
     FROM "Voucher" v LEFT JOIN "Site" s ON s.id = v."siteId"
     WHERE ${P.join(conds, ' AND ')}

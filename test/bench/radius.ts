@@ -21,7 +21,12 @@
 // BENCH_STATS_COST_SECONDS (20), BENCH_STATS_COST_ON_SECONDS (240),
 // BENCH_STATS_COST_ON_WARMUP (60),
 // BENCH_STATS_COST_SIDES (off,on; add inserts to split the rows' writing
-// from the fold), BENCH_OUTPUT_DIR (keep each citywifi's output there).
+// from the fold), BENCH_PG_MAX_WAL_SIZE (stats-cost only: the PostgreSQL
+// server's max_wal_size for the run, e.g. 8GB, set with ALTER SYSTEM and
+// reset afterwards), BENCH_STATS_COST_HISTORY (stats-cost only: closed
+// sessions of the past loaded before the windows, default 2,000,000; 0: none),
+// BENCH_OUTPUT_DIR (keep each citywifi's output there).
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import pg from 'pg'
@@ -373,6 +378,10 @@ const COST_SECONDS = Number(process.env.BENCH_STATS_COST_SECONDS ?? 20)
 // and they start after the fold has found its pace (its first runs after an idle spell come sooner).
 const COST_ON_SECONDS = Number(process.env.BENCH_STATS_COST_ON_SECONDS ?? 240)
 const COST_ON_WARMUP = Number(process.env.BENCH_STATS_COST_ON_WARMUP ?? 60)
+// A city's database holds months of sessions: accounting's index writes then miss PostgreSQL's
+// buffers from the first record. Without them, a new database's accounting slows by a third or
+// more over the run as its tables outgrow the buffers, a drift the off windows must interpolate.
+const COST_HISTORY = Number(process.env.BENCH_STATS_COST_HISTORY ?? 2_000_000)
 type CostSide = 'off' | 'inserts' | 'on'
 const COST_SIDES = (process.env.BENCH_STATS_COST_SIDES ?? 'off,on').split(',').map((s) => s.trim()) as CostSide[]
 
@@ -381,13 +390,87 @@ async function benchStatisticsCost(db: PreparedDatabase) {
   const server: ServerName = 'citywifi PostgreSQL'
   log(`\n== ${server}: statistics' cost on accounting ==`)
   // Debug: the service logs each fold's steps (nothing else at debug on the accounting path).
+  if (COST_HISTORY > 0) await loadHistory(db, COST_HISTORY)
   const cw = await launchCitywifi({ ...db, env: { ...db.env, LOG_LEVEL: 'debug' } }, { nodeArgs: NODE_ARGS })
   try {
     await measure(server, 'Accounting-Request (warming up)', db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `w${Date.now().toString(36)}`), cw.cpu, { warmup: 2, seconds: ACCT_SECONDS })
+    // Analysed while the history had no open session, Session's statistics say none is ever open
+    // (a voucher's open sessions are read by voucher all the same: test/core/open-sessions-plan.test.ts);
+    // analysed again with the warm-up's sessions open, as autovacuum would find a busy day.
+    if (COST_HISTORY > 0) await withClient(db.env.DATABASE_URL!, (c) => c.query('ANALYZE "Session"'))
     await statisticsCost(server, db, cw)
     printFolds(cw.child.output())
   } finally {
     await stopCitywifi(server, cw)
+  }
+}
+
+/**
+ * `n` closed sessions of the 60 days before the fold's horizon, one a second at the bench's NAS,
+ * in one statement (no statistics pending: they are history, folded long ago), then vacuumed,
+ * analysed and checkpointed, so that the windows start from a database in its steady state.
+ */
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    return await fn(c)
+  } finally {
+    await c.end()
+  }
+}
+
+async function loadHistory(db: PreparedDatabase, n: number) {
+  const t = performance.now()
+  await withClient(db.env.DATABASE_URL!, async (c) => {
+    await c.query(
+      `INSERT INTO "Session" ("nasId", "siteId", "acctSessionId", "username", "method", "startedAt", "updatedAt", "stoppedAt",
+         "sessionSeconds", "inputOctets", "outputOctets", "closeReason", "authorized")
+       SELECT a.id, a."siteId", 'h' || to_hex(i * 2654435761 % 4294967296) || '-' || i, 'h' || (i % 50000), 'click_through',
+         s.at, s.at + interval '20 minutes', s.at + interval '20 minutes', 1200, 3000000, 20000000, 'stop', true
+       FROM (SELECT id, "siteId" FROM "AccessPoint" ORDER BY id LIMIT 1) a,
+         generate_series(1, $1::bigint) i,
+         LATERAL (SELECT (now() AT TIME ZONE 'UTC') - interval '62 days' + make_interval(secs => (i * 5184000 / $1::bigint)::float8) AS at) s`,
+      [n],
+    )
+    await c.query('VACUUM ANALYZE "Session"')
+    await c.query('CHECKPOINT')
+    const size = (await c.query<{ s: string }>(`SELECT pg_size_pretty(pg_total_relation_size('"Session"')) AS s`)).rows[0]!.s
+    log(`  history: ${int(n)} closed sessions of the past loaded (Session with its indexes ${size}) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  })
+}
+
+/**
+ * The server's max_wal_size for the length of fn (undefined: as it is). A
+ * server-wide setting (no session may change it): reset when fn ends, however it ends.
+ */
+async function withMaxWalSize<T>(size: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!size) return fn()
+  const c = new pg.Client({ connectionString: BENCH_DATABASE_URL })
+  await c.connect()
+  // Interrupted (proc.ts exits on SIGINT and SIGTERM), the finally below would not run; 'exit' handlers still do.
+  const resetNow = () => {
+    try {
+      execFileSync('psql', [BENCH_DATABASE_URL, '-qc', 'ALTER SYSTEM RESET max_wal_size', '-c', 'SELECT pg_reload_conf()'], { stdio: 'ignore' })
+    } catch {
+      console.error('! could not reset max_wal_size: run ALTER SYSTEM RESET max_wal_size; SELECT pg_reload_conf();')
+    }
+  }
+  process.on('exit', resetNow)
+  try {
+    const show = async () => (await c.query<{ max_wal_size: string }>('SHOW max_wal_size')).rows[0]!.max_wal_size
+    const before = await show()
+    // ALTER SYSTEM takes no parameters; the value is checked by the server, quoted here.
+    await c.query(`ALTER SYSTEM SET max_wal_size = '${size.replace(/'/g, "''")}'`)
+    await c.query('SELECT pg_reload_conf()')
+    await new Promise((r) => setTimeout(r, 500))
+    log(`  PostgreSQL max_wal_size ${before} → ${await show()} for this section (ALTER SYSTEM, reset after)`)
+    return await fn()
+  } finally {
+    process.off('exit', resetNow)
+    await c.query('ALTER SYSTEM RESET max_wal_size')
+    await c.query('SELECT pg_reload_conf()')
+    await c.end()
   }
 }
 
@@ -437,6 +520,12 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
   const timeZone = db.env.CITYWIFI_TIMEZONE ?? 'Asia/Ho_Chi_Minh'
   const pendingRows = async () => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM "StatsPending"')).rows[0]!.n)
   const walBytes = async () => Number((await c.query<{ b: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text AS b`)).rows[0]!.b)
+  // Checkpoints asked for by the WAL's volume (not by the clock) bring full-page images of
+  // accounting's pages sooner: whether a window had them tells a fold's cost from its WAL's.
+  const checkpoints = async () => {
+    const r = (await c.query<{ timed: string; req: string; buffers: string }>('SELECT checkpoints_timed::text AS timed, checkpoints_req::text AS req, buffers_checkpoint::text AS buffers FROM pg_stat_bgwriter')).rows[0]!
+    return { timed: Number(r.timed), req: Number(r.req), buffers: Number(r.buffers) }
+  }
   /** Folds what is left (waiting for a fold of the server's under way); its changes and seconds. */
   const drain = async () => {
     const t = performance.now()
@@ -469,10 +558,15 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
         const seconds = side === 'on' ? COST_ON_SECONDS : COST_SECONDS
         const warm = side === 'on' ? COST_ON_WARMUP : 2
         const wal0 = await walBytes()
+        const cp0 = await checkpoints()
         const r = await measure(server, `${test} (${side === 'off' ? windows.filter((w) => w.side === 'off').length + 1 : round})`, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `${side}${windows.length}${Date.now().toString(36)}`), cw.cpu, { warmup: warm, seconds })
         const ended = Date.now()
         const wal = (await walBytes()) - wal0
-        log(`  WAL (whole cluster, warm-up included): ${int(wal / 2 ** 20)} MiB, about ${int(wal / ((r.acks * (r.seconds + warm)) / r.seconds))} bytes per record`)
+        const cp = await checkpoints()
+        log(
+          `  WAL (whole cluster, warm-up included): ${int(wal / 2 ** 20)} MiB, about ${int(wal / ((r.acks * (r.seconds + warm)) / r.seconds))} bytes per record; ` +
+            `checkpoints ${cp.timed - cp0.timed} by time, ${cp.req - cp0.req} asked for (the WAL's volume), ${int(((cp.buffers - cp0.buffers) * 8) / 1024)} MiB written by them`,
+        )
         let charged = r.acks / r.seconds
         const cpu = (r.serverCpu * r.seconds * 1000) / r.acks
         let cpuCharged = cpu
@@ -759,7 +853,7 @@ async function main() {
       for (const db of prepared.values()) await benchCitywifi(db)
     } else if (SECTIONS.has('stats-cost')) {
       const pgDb = prepared.get('postgres')
-      if (pgDb) await benchStatisticsCost(pgDb)
+      if (pgDb) await withMaxWalSize(process.env.BENCH_PG_MAX_WAL_SIZE, () => benchStatisticsCost(pgDb))
       else notes.push('the statistics\' cost needs PostgreSQL (BENCH_DB=postgres)')
     }
   } finally {
