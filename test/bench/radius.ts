@@ -19,7 +19,7 @@
 // (first,warm,acct: which parts run; stats-cost without warm: only the
 // statistics' cost windows), BENCH_STATS_COST_ROUNDS (2),
 // BENCH_STATS_COST_SECONDS (20), BENCH_STATS_COST_ON_SECONDS (240),
-// BENCH_STATS_COST_ON_WARMUP (60),
+// BENCH_STATS_COST_ON_WARMUP (60), BENCH_STATS_COST_OFF_WARMUP (2),
 // BENCH_STATS_COST_SIDES (off,on; add inserts to split the rows' writing
 // from the fold), BENCH_PG_MAX_WAL_SIZE (stats-cost only: the PostgreSQL
 // server's max_wal_size for the run, e.g. 8GB, set with ALTER SYSTEM and
@@ -378,6 +378,9 @@ const COST_SECONDS = Number(process.env.BENCH_STATS_COST_SECONDS ?? 20)
 // and they start after the fold has found its pace (its first runs after an idle spell come sooner).
 const COST_ON_SECONDS = Number(process.env.BENCH_STATS_COST_ON_SECONDS ?? 240)
 const COST_ON_WARMUP = Number(process.env.BENCH_STATS_COST_ON_WARMUP ?? 60)
+// Off windows as long as on ones (BENCH_STATS_COST_SECONDS=240 BENCH_STATS_COST_OFF_WARMUP=60) see as
+// many checkpoints, and the full-page images after them: short ones mostly fall between two.
+const COST_OFF_WARMUP = Number(process.env.BENCH_STATS_COST_OFF_WARMUP ?? 2)
 // A city's database holds months of sessions: accounting's index writes then miss PostgreSQL's
 // buffers from the first record. Without them, a new database's accounting slows by a third or
 // more over the run as its tables outgrow the buffers, a drift the off windows must interpolate.
@@ -556,7 +559,7 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
       try {
         const test = side === 'off' ? STATS_OFF : side === 'on' ? STATS_ON : STATS_INSERTS
         const seconds = side === 'on' ? COST_ON_SECONDS : COST_SECONDS
-        const warm = side === 'on' ? COST_ON_WARMUP : 2
+        const warm = side === 'on' ? COST_ON_WARMUP : COST_OFF_WARMUP
         const wal0 = await walBytes()
         const cp0 = await checkpoints()
         const r = await measure(server, `${test} (${side === 'off' ? windows.filter((w) => w.side === 'off').length + 1 : round})`, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `${side}${windows.length}${Date.now().toString(36)}`), cw.cpu, { warmup: warm, seconds })
