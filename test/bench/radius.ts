@@ -408,11 +408,6 @@ async function benchStatisticsCost(db: PreparedDatabase) {
   }
 }
 
-/**
- * `n` closed sessions of the 60 days before the fold's horizon, one a second at the bench's NAS,
- * in one statement (no statistics pending: they are history, folded long ago), then vacuumed,
- * analysed and checkpointed, so that the windows start from a database in its steady state.
- */
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
@@ -423,6 +418,11 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
+/**
+ * `n` closed sessions of the 60 days before the fold's horizon, spread evenly at the bench's NAS,
+ * in one statement (no statistics pending: they are history, folded long ago), then vacuumed,
+ * analysed and checkpointed, so that the windows start from a database in its steady state.
+ */
 async function loadHistory(db: PreparedDatabase, n: number) {
   const t = performance.now()
   await withClient(db.env.DATABASE_URL!, async (c) => {
