@@ -40,13 +40,16 @@ const ms = (v: number | null) => (v === null ? null : new Date(v))
 // last in the index) and never by the stoppedAt index — which it did when
 // the statistics were taken while no session was open, filtering every open
 // session of the network per voucher (test/core/open-sessions-plan.test.ts).
+// Voucher v's bound devices and the devices of its open sessions, as every voucher read takes them.
+const VOUCHER_DEVICES = `(SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
+  (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
+    WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open`
+
 const VOUCHER_SQL = `
 SELECT v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices",
   (extract(epoch FROM v."validUntil") * 1000)::float8 AS "validUntil",
   (extract(epoch FROM v."revokedAt") * 1000)::float8 AS "revokedAt",
-  (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
-  (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
-    WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open
+  ${VOUCHER_DEVICES}
 FROM "Voucher" v WHERE v.code = $1`
 
 const DEVICE_SQL = `
@@ -85,9 +88,7 @@ const VOUCHERS_BATCH_SQL = `
 SELECT q.n::int AS n, v.id, v.code, v."siteId", v.minutes, v."usedSeconds", v."maxDevices",
   (extract(epoch FROM v."validUntil") * 1000)::float8 AS "validUntil",
   (extract(epoch FROM v."revokedAt") * 1000)::float8 AS "revokedAt",
-  (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
-  (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
-    WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open,
+  ${VOUCHER_DEVICES},
   ${DEVICE_COLUMNS}
 FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) WITH ORDINALITY AS q(code, mac, day, month, n)
 JOIN LATERAL (SELECT * FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
@@ -169,9 +170,7 @@ r AS (
   FROM q
   JOIN LATERAL (
     SELECT v.*,
-      (SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
-      (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
-        WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open
+      ${VOUCHER_DEVICES}
     FROM "Voucher" v WHERE v.code = q.code LIMIT 1) v ON true
   LEFT JOIN LATERAL (${deviceSqlOver('q.mac', 'q.day', 'q.month')}) x ON true),
 want AS (
