@@ -82,6 +82,10 @@ ON CONFLICT ("scope", "hour") DO UPDATE SET
 
 // A session is online over [start, start + seconds]: a part per clock hour it
 // touches. Its end belongs to the hour before when it falls on the hour.
+// The changed sessions are read by primary key, in id order (a sorted array:
+// one index scan): joined to the batch, the planner hashed the whole of
+// Session, a cost that grows with the table (at 2 M sessions of history,
+// 42% of the fold; 0.5 s against 0.05 s for 20,000 sessions).
 const NEW_PIECES = `
 CREATE TEMP TABLE fold_new ON COMMIT DROP AS
 SELECT s.id AS "sessionId", g.hour::timestamp(3) AS hour, s."siteId", s."deviceId", s."method",
@@ -89,12 +93,12 @@ SELECT s.id AS "sessionId", g.hour::timestamp(3) AS hour, s."siteId", s."deviceI
   g.hour = date_trunc('hour', s."startedAt") AS started,
   s."stoppedAt" IS NOT NULL AND g.hour = date_trunc('hour', x.last) AS ended,
   s."sessionSeconds" AS seconds
-FROM (SELECT DISTINCT "sessionId" AS id FROM fold_pending) f
-JOIN "Session" s ON s.id = f.id
+FROM "Session" s
 CROSS JOIN LATERAL (SELECT s."startedAt" + make_interval(secs => s."sessionSeconds") AS e,
   GREATEST(s."startedAt", s."startedAt" + make_interval(secs => s."sessionSeconds") - interval '1 millisecond') AS last) x
 CROSS JOIN LATERAL generate_series(date_trunc('hour', s."startedAt"), date_trunc('hour', x.last), interval '1 hour') AS g(hour)
-WHERE $1::timestamp IS NULL OR g.hour >= $1::timestamp`
+WHERE s.id = ANY (ARRAY(SELECT DISTINCT "sessionId" FROM fold_pending ORDER BY 1))
+  AND ($1::timestamp IS NULL OR g.hour >= $1::timestamp)`
 
 // The changed sessions' parts as they were, taken out to be replaced.
 const OLD_TABLE = `CREATE TEMP TABLE fold_old (LIKE "StatsPiece") ON COMMIT DROP`
