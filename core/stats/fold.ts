@@ -100,12 +100,13 @@ CROSS JOIN LATERAL generate_series(date_trunc('hour', s."startedAt"), date_trunc
 WHERE s.id = ANY (ARRAY(SELECT DISTINCT "sessionId" FROM fold_pending ORDER BY 1))
   AND ($1::timestamp IS NULL OR g.hour >= $1::timestamp)`
 
-// The changed sessions' parts as they were, taken out to be replaced.
+// The changed sessions' parts as they were, taken out to be replaced; by
+// primary key too (joined, the planner hashed every part of two days).
 const OLD_TABLE = `CREATE TEMP TABLE fold_old (LIKE "StatsPiece") ON COMMIT DROP`
 
 const OLD_PIECES = `
-WITH d AS (DELETE FROM "StatsPiece" p USING (SELECT DISTINCT "sessionId" FROM fold_pending) f
-  WHERE p."sessionId" = f."sessionId" AND ($1::timestamp IS NULL OR p.hour >= $1::timestamp) RETURNING p.*)
+WITH d AS (DELETE FROM "StatsPiece" p
+  WHERE p."sessionId" = ANY (ARRAY(SELECT DISTINCT "sessionId" FROM fold_pending ORDER BY 1)) AND ($1::timestamp IS NULL OR p.hour >= $1::timestamp) RETURNING p.*)
 INSERT INTO fold_old SELECT * FROM d`
 
 const ADD_PIECES = `
