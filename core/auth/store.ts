@@ -35,12 +35,13 @@ export interface VoucherSnapshot extends VoucherState {
 // milliseconds: pg would read a timestamp without time zone as local time.
 const ms = (v: number | null) => (v === null ? null : new Date(v))
 
-// A voucher's open sessions: "(stoppedAt IS NULL) IS TRUE" is no index
-// condition, so the planner reads them by voucher (its sessions, open ones
-// last in the index) and never by the stoppedAt index — which it did when
-// the statistics were taken while no session was open, filtering every open
-// session of the network per voucher (test/core/open-sessions-plan.test.ts).
-// Voucher v's bound devices and the devices of its open sessions, as every voucher read takes them.
+// Voucher v's bound devices and the devices of its open sessions, as every
+// voucher read takes them. "(stoppedAt IS NULL) IS TRUE" is no index
+// condition, so the planner reads the open sessions by voucher (its
+// sessions, open ones last in the index) and never by the stoppedAt index —
+// which it did when the statistics were taken while no session was open,
+// filtering every open session of the network per voucher
+// (test/core/open-sessions-plan.test.ts).
 const VOUCHER_DEVICES = `(SELECT array_agg(d.mac ORDER BY vd.slot) FROM "VoucherDevice" vd JOIN "Device" d ON d.id = vd."deviceId" WHERE vd."voucherId" = v.id) AS devices,
   (SELECT array_agg(COALESCE(d.mac, '')) FROM "Session" s LEFT JOIN "Device" d ON d.id = s."deviceId"
     WHERE s."voucherId" = v.id AND (s."stoppedAt" IS NULL) IS TRUE) AS open`
