@@ -5,11 +5,11 @@
 // folder belongs to the postgres user and both programs run as it.
 import { execFile, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { freePort } from './free-port.js'
 
 const run = promisify(execFile)
 
@@ -29,17 +29,6 @@ export function privatePostgresUnavailable(): string | undefined {
   if (!postgresBinDir()) return 'no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)'
   if (process.getuid?.() === 0 && spawnSync('id', ['postgres']).status !== 0) return 'no postgres user to run the server as'
   return undefined
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
