@@ -157,7 +157,7 @@ export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; fr
 }
 
 /** The node options citywifi's services run with: `npm start`, deploy/systemd and deploy/container set the same. */
-export const SERVICE_NODE_ARGS = ['--max-semi-space-size=64']
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=16']
 
 /** Starts `node [SERVICE_NODE_ARGS] [nodeArgs] bin/citywifi.js radius` on a prepared database and waits for a Status-Server answer. */
 export async function launchCitywifi(db: PreparedDatabase, opts: { nodeArgs?: string[] } = {}): Promise<CitywifiUnderTest> {

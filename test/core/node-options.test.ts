@@ -8,7 +8,7 @@ import { SERVICE_NODE_ARGS } from '../bench/citywifi-server.js'
 const read = (p: string) => fs.readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8')
 
 t.test('npm start, systemd and the container image run node with the benchmarked options', async (t) => {
-  t.same(SERVICE_NODE_ARGS, ['--max-semi-space-size=64'])
+  t.same(SERVICE_NODE_ARGS, ['--max-semi-space-size=16'])
   const flag = SERVICE_NODE_ARGS[0]
   const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
   t.equal(pkg.scripts.start, `node ${flag} bin/citywifi.js start`, 'npm start')
