@@ -6,7 +6,7 @@
 // consented devices, and accounting Starts for sessions the process did not
 // log in; then the warm cache per core against FreeRADIUS-files (each server
 // pinned to the core the generator does not use, the servers alternated in
-// rounds with the idle ones stopped), then accounting
+// rounds, the idle ones waiting), then accounting
 // throughput; prints tables, the ratios and the targets. test/bench/run.ts
 // runs it; alone:
 //   node --import tsx test/bench/radius.ts
@@ -75,7 +75,7 @@ const USERS = 10_000
 const LEVELS = [8, 64] as const
 const ACCT_OUTSTANDING = 256
 const HOT_USERS = 100
-// Warm runs alternate the servers (all started, the idle ones stopped with SIGSTOP) in this many
+// Warm runs alternate the servers (all started, the idle ones waiting) in this many
 // rounds of BENCH_SECONDS / rounds each: one core of these machines drifts by ±30% over minutes,
 // so a ratio is only as good as the peer measured beside it.
 const WARM_ROUNDS = Math.max(1, Number(process.env.BENCH_WARM_ROUNDS ?? 3))
@@ -160,7 +160,7 @@ async function measure(
   outstanding: number,
   next: () => RequestSpec | undefined,
   cpu: () => number,
-  opts: { warmup?: number; seconds?: number; onWindow?: (edge: 'start' | 'end') => void; round?: number } = {},
+  opts: { warmup?: number; seconds?: number; onWindow?: (edge: 'start' | 'end') => void; round?: number; named?: boolean } = {},
 ) {
   await quiet(`${server} ${test} at ${outstanding}`, cpu)
   const result = await runLoad({
@@ -175,13 +175,14 @@ async function measure(
     onWindow: opts.onWindow,
   })
   rows.push({ server, test, outstanding, result, round: opts.round })
-  log(`  ${describeResult(opts.round ? `${server}, ${test}, round ${opts.round}` : test, result)}`)
+  // The warm runs take turns: their lines name the server.
+  log(`  ${describeResult(opts.round ? `${server}, ${test}, round ${opts.round}` : opts.named ? `${server}, ${test}` : test, result)}`)
   return result
 }
 
 // ---- Warm cache per core, alternated ----
 
-/** A server of the warm runs: where to ask it, and which processes to pin, stop and continue. */
+/** A server of the warm runs: where to ask it, and which processes to pin. */
 interface WarmServer {
   server: ServerName
   port: number
@@ -190,17 +191,6 @@ interface WarmServer {
   pids: () => number[]
   next: () => RequestSpec | undefined
   hot: string[]
-}
-
-/** SIGSTOP / SIGCONT to every process of a server (all its threads stop with it). */
-function signal(pids: number[], sig: 'SIGSTOP' | 'SIGCONT') {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig)
-    } catch {
-      // gone already: its own stop() reports how it ended
-    }
-  }
 }
 
 /** One row for the rounds of a server at a level: requests pooled over the windows, latencies the rounds' median. */
@@ -244,10 +234,11 @@ function pooled(results: LoadResult[]): LoadResult {
 /**
  * FreeRADIUS-files and each citywifi started together, every citywifi's cache
  * filled (each user once), then, per level, WARM_ROUNDS rounds in which each
- * server in turn gets the generator while the others are stopped (SIGSTOP: an
- * idle citywifi still runs its jobs, which would land on the measured core).
- * Odd rounds go FreeRADIUS first, even rounds last, so that a drift during a
- * round weighs on both sides alike. Then the accounting runs, one citywifi at a time.
+ * server in turn gets the generator while the others idle (their periodic
+ * jobs show as "others"; stopping them with SIGSTOP made their database
+ * connections time out on waking). Odd rounds go FreeRADIUS first, even
+ * rounds last, so that a drift during a round weighs on both sides alike.
+ * Then the accounting runs, one citywifi at a time.
  */
 async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined) {
   const servers: WarmServer[] = []
@@ -278,29 +269,15 @@ async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined)
       log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${cw.pid}, RADIUS_WORKERS=${db.env.RADIUS_WORKERS}); RSS ${cw.rss().toFixed(0)} MiB idle (all its processes)`)
       citywifis.push({ server, db, cw, idle: cw.rss() })
       // Every known user once: citywifi reads each voucher and device (its cache is empty).
-      signal(servers.flatMap((s) => s.pids()), 'SIGSTOP')
-      try {
-        await measure(server, `each user once (cache empty)`, db.authPort, db.secret, 64, eachUserOnce(db.codes), cw.cpu, { warmup: 0, seconds: 600 })
-      } finally {
-        signal(servers.flatMap((s) => s.pids()), 'SIGCONT')
-      }
+      await measure(server, `each user once (cache empty)`, db.authPort, db.secret, 64, eachUserOnce(db.codes), cw.cpu, { warmup: 0, seconds: 600 })
       servers.push({ server, port: db.authPort, secret: db.secret, cpu: cw.cpu, pids: () => processTree(cw.pid), next: authRequests(db.codes), hot: db.codes.slice(0, HOT_USERS) })
     }
     const perCore = pinned && servers.every((s) => pin(s.pids(), SERVER_CPU))
-    log(`\n== Warm cache: ${servers.map((s) => s.server).join(', ')} in turn, ${WARM_ROUNDS} rounds of ${SECONDS / WARM_ROUNDS} s after ${WARMUP} s per level${perCore ? `, each pinned to core ${SERVER_CPU} (citywifi PostgreSQL's database is not: every user is cached)` : ''}; the others stopped meanwhile ==`)
-    const only = async (s: WarmServer, run: () => Promise<unknown>) => {
-      const others = servers.filter((o) => o !== s).flatMap((o) => o.pids())
-      signal(others, 'SIGSTOP')
-      try {
-        await run()
-      } finally {
-        signal(others, 'SIGCONT')
-      }
-    }
+    log(`\n== Warm cache: ${servers.map((s) => s.server).join(', ')} in turn, ${WARM_ROUNDS} rounds of ${SECONDS / WARM_ROUNDS} s after ${WARMUP} s per level${perCore ? `, each pinned to core ${SERVER_CPU} (citywifi PostgreSQL's database is not: every user is cached)` : ''}; the others idle meanwhile ==`)
     for (const n of LEVELS) {
       for (let round = 1; round <= WARM_ROUNDS; round++) {
         const order = round % 2 ? servers : [...servers].reverse()
-        for (const s of order) await only(s, () => measure(s.server, 'Access-Request', s.port, s.secret, n, s.next, s.cpu, { seconds: SECONDS / WARM_ROUNDS, round }))
+        for (const s of order) await measure(s.server, 'Access-Request', s.port, s.secret, n, s.next, s.cpu, { seconds: SECONDS / WARM_ROUNDS, round })
       }
       for (const s of servers) {
         const results = rows.filter((r) => r.server === s.server && r.test === 'Access-Request' && r.outstanding === n && r.round !== undefined).map((r) => r.result)
@@ -308,7 +285,7 @@ async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined)
       }
     }
     // Diagnostic: the same path with every user in the cache (no database at all).
-    for (const s of servers) await only(s, () => measure(s.server, `Access-Request, ${HOT_USERS} users (all cached)`, s.port, s.secret, 64, authRequests(s.hot), s.cpu, { seconds: 10 }))
+    for (const s of servers) await measure(s.server, `Access-Request, ${HOT_USERS} users (all cached)`, s.port, s.secret, 64, authRequests(s.hot), s.cpu, { seconds: 10, named: true })
     if (perCore) for (const s of servers) pin(s.pids(), `0-${CPUS - 1}`)
     const frMemory = memory.find((m) => m.server === 'FreeRADIUS')
     if (fr && frMemory) frMemory.afterAuth = fr.rss()
@@ -323,7 +300,6 @@ async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined)
       }
     }
   } finally {
-    signal(servers.flatMap((s) => s.pids()), 'SIGCONT')
     await fr?.stop()
     for (const c of citywifis) await stopCitywifi(c.server, c.cw)
   }
