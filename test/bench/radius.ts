@@ -5,7 +5,8 @@
 // for vouchers on new devices, one-time portal credentials and MAC logins of
 // consented devices, and accounting Starts for sessions the process did not
 // log in; then the warm cache per core against FreeRADIUS-files (each server
-// pinned to the core the generator does not use), then accounting
+// pinned to the core the generator does not use, the servers alternated in
+// rounds, the idle ones waiting), then accounting
 // throughput; prints tables, the ratios and the targets. test/bench/run.ts
 // runs it; alone:
 //   node --import tsx test/bench/radius.ts
@@ -16,8 +17,8 @@
 // use more), BENCH_FREERADIUS (/usr/sbin/freeradius), BENCH_NODE_ARGS,
 // BENCH_FIRST_SECONDS (first-login window, default 10), BENCH_FIRST_LOGINS
 // (codes per kind; default sized from the probe), BENCH_SECTIONS
-// (first,warm,acct: which parts run; stats-cost without warm: only the
-// statistics' cost windows), BENCH_STATS_COST_ROUNDS (2),
+// (first,warm,acct,stats-cost: which parts run; stats-cost without warm:
+// only the statistics' cost windows), BENCH_STATS_COST_ROUNDS (2),
 // BENCH_STATS_COST_SECONDS (20), BENCH_STATS_COST_ON_SECONDS (240),
 // BENCH_STATS_COST_ON_WARMUP (60), BENCH_STATS_COST_OFF_WARMUP (2),
 // BENCH_STATS_COST_SIDES (off,on; add inserts to split the rows' writing
@@ -25,7 +26,8 @@
 // server's max_wal_size for the run, e.g. 8GB, set with ALTER SYSTEM and
 // reset afterwards), BENCH_STATS_COST_HISTORY (stats-cost only: closed
 // sessions of the past loaded before the windows, default 2,000,000; 0: none),
-// BENCH_OUTPUT_DIR (keep each citywifi's output there).
+// BENCH_OUTPUT_DIR (keep each citywifi's output there), BENCH_WARM_ROUNDS (3:
+// the warm runs' rounds, BENCH_SECONDS split between them).
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -73,11 +75,15 @@ const USERS = 10_000
 const LEVELS = [8, 64] as const
 const ACCT_OUTSTANDING = 256
 const HOT_USERS = 100
+// Warm runs alternate the servers (all started, the idle ones waiting) in this many
+// rounds of BENCH_SECONDS / rounds each: one core of these machines drifts by ±30% over minutes,
+// so a ratio is only as good as the peer measured beside it.
+const WARM_ROUNDS = Math.max(1, Number(process.env.BENCH_WARM_ROUNDS ?? 3))
 const TIMEOUT_MS = 2000
 const FIRST_SECONDS = Number(process.env.BENCH_FIRST_SECONDS ?? 10)
 const FIRST_WARMUP = 1
 const FIRST_OUTSTANDING = 64
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'first,warm,acct').split(',').map((s) => s.trim()))
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'first,warm,acct,stats-cost').split(',').map((s) => s.trim()))
 // The generator on the last core, servers pinned for per-core figures on the first.
 const CPUS = os.cpus().length
 const GENERATOR_CPU = CPUS - 1
@@ -101,6 +107,8 @@ interface Row {
   test: string
   outstanding: number
   result: LoadResult
+  /** Warm runs: the round (1…WARM_ROUNDS); the row without one pools the rounds. */
+  round?: number
 }
 
 interface Memory {
@@ -152,7 +160,7 @@ async function measure(
   outstanding: number,
   next: () => RequestSpec | undefined,
   cpu: () => number,
-  opts: { warmup?: number; seconds?: number; onWindow?: (edge: 'start' | 'end') => void } = {},
+  opts: { warmup?: number; seconds?: number; onWindow?: (edge: 'start' | 'end') => void; round?: number; named?: boolean } = {},
 ) {
   await quiet(`${server} ${test} at ${outstanding}`, cpu)
   const result = await runLoad({
@@ -166,34 +174,134 @@ async function measure(
     serverCpu: cpu,
     onWindow: opts.onWindow,
   })
-  rows.push({ server, test, outstanding, result })
-  log(`  ${describeResult(`${test}`, result)}`)
+  rows.push({ server, test, outstanding, result, round: opts.round })
+  // The warm runs take turns: their lines name the server.
+  log(`  ${describeResult(opts.round ? `${server}, ${test}, round ${opts.round}` : opts.named ? `${server}, ${test}` : test, result)}`)
   return result
 }
 
-// ---- FreeRADIUS ----
+// ---- Warm cache per core, alternated ----
 
-async function benchFreeRadius(codes: string[]) {
-  const version = freeradiusVersion()
-  log(`\n== FreeRADIUS (${version}) ==`)
-  const next = authRequests(codes)
-  let fr: FreeRadiusUnderTest
-  try {
-    fr = await startFreeRadius({ secret: SECRET, codes, probe: authRequests(codes)(), threads: DEBIAN_THREADS, maxRequests: 16384, cleanupDelay: 5 })
-  } catch (err) {
-    notes.push(`FreeRADIUS could not be measured: ${(err as Error).message.split('\n')[0]}`)
-    log(`  ! ${(err as Error).message}`)
-    return
+/** A server of the warm runs: where to ask it, and which processes to pin. */
+interface WarmServer {
+  server: ServerName
+  port: number
+  secret: string
+  cpu: () => number
+  pids: () => number[]
+  next: () => RequestSpec | undefined
+  hot: string[]
+}
+
+/** One row for the rounds of a server at a level: requests pooled over the windows, latencies the rounds' median. */
+function pooled(results: LoadResult[]): LoadResult {
+  const sum = (f: (r: LoadResult) => number) => results.reduce((a, r) => a + f(r), 0)
+  const median = (f: (r: LoadResult) => number) => {
+    const v = results.map(f).sort((x, y) => x - y)
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2
   }
+  const seconds = sum((r) => r.seconds)
+  const weighted = (f: (r: LoadResult) => number) => sum((r) => f(r) * r.seconds) / seconds
+  const first = results[0]!
+  return {
+    ...first,
+    seconds,
+    completed: sum((r) => r.completed),
+    perSecond: sum((r) => r.completed) / seconds,
+    p50: median((r) => r.p50),
+    p99: median((r) => r.p99),
+    p999: median((r) => r.p999),
+    max: Math.max(...results.map((r) => r.max)),
+    mean: weighted((r) => r.mean),
+    accepts: sum((r) => r.accepts),
+    rejects: sum((r) => r.rejects),
+    acks: sum((r) => r.acks),
+    otherCodes: sum((r) => r.otherCodes),
+    badReplies: sum((r) => r.badReplies),
+    unexpected: sum((r) => r.unexpected),
+    timeouts: sum((r) => r.timeouts),
+    withMessageAuthenticator: sum((r) => r.withMessageAuthenticator),
+    verified: sum((r) => r.verified),
+    sent: sum((r) => r.sent),
+    generatorCpu: weighted((r) => r.generatorCpu),
+    serverCpu: weighted((r) => r.serverCpu),
+    otherCpu: weighted((r) => r.otherCpu),
+    interruptCpu: weighted((r) => r.interruptCpu),
+    window: [first.window[0], results[results.length - 1]!.window[1]],
+  }
+}
+
+/**
+ * FreeRADIUS-files and each citywifi started together, every citywifi's cache
+ * filled (each user once), then, per level, WARM_ROUNDS rounds in which each
+ * server in turn gets the generator while the others idle (their periodic
+ * jobs show as "others"; stopping them with SIGSTOP made their database
+ * connections time out on waking). Odd rounds go FreeRADIUS first, even
+ * rounds last, so that a drift during a round weighs on both sides alike.
+ * Then the accounting runs, one citywifi at a time.
+ */
+async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined) {
+  const servers: WarmServer[] = []
+  const citywifis: { server: ServerName; db: PreparedDatabase; cw: CitywifiUnderTest; idle: number }[] = []
+  let fr: FreeRadiusUnderTest | undefined
   try {
-    const perCore = pinned && pin([fr.pid], SERVER_CPU)
-    log(`  ${fr.settings}; RSS ${fr.rss().toFixed(0)} MiB idle${perCore ? `; pinned to core ${SERVER_CPU}` : ''}`)
-    const idle = fr.rss()
-    for (const n of LEVELS) await measure('FreeRADIUS', 'Access-Request', fr.port, SECRET, n, next, fr.cpu)
-    await measure('FreeRADIUS', `Access-Request, ${HOT_USERS} users`, fr.port, SECRET, 64, authRequests(codes.slice(0, HOT_USERS)), fr.cpu, { seconds: 10 })
-    memory.push({ server: 'FreeRADIUS', idle, afterAuth: fr.rss() })
+    if (frVersion && dbs[0]) {
+      const codes = dbs[0].codes
+      log(`\n== FreeRADIUS (${frVersion}) ==`)
+      try {
+        const started = await startFreeRadius({ secret: SECRET, codes, probe: authRequests(codes)(), threads: DEBIAN_THREADS, maxRequests: 16384, cleanupDelay: 5 })
+        fr = started
+        log(`  ${started.settings}; RSS ${started.rss().toFixed(0)} MiB idle`)
+        memory.push({ server: 'FreeRADIUS', idle: started.rss(), afterAuth: NaN })
+        servers.push({ server: 'FreeRADIUS', port: started.port, secret: SECRET, cpu: started.cpu, pids: () => [started.pid], next: authRequests(codes), hot: codes.slice(0, HOT_USERS) })
+      } catch (err) {
+        notes.push(`FreeRADIUS could not be measured: ${(err as Error).message.split('\n')[0]}`)
+        log(`  ! ${(err as Error).message}`)
+      }
+    } else if (frVersion) {
+      notes.push('no citywifi database could be prepared, so FreeRADIUS had no users')
+    }
+    for (const db of dbs) {
+      const server: ServerName = db.kind === 'embedded' ? 'citywifi embedded' : 'citywifi PostgreSQL'
+      log(`\n== ${server} ==`)
+      const started = Date.now()
+      const cw: CitywifiUnderTest = await launchCitywifi(db, { nodeArgs: NODE_ARGS })
+      log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${cw.pid}, RADIUS_WORKERS=${db.env.RADIUS_WORKERS}); RSS ${cw.rss().toFixed(0)} MiB idle (all its processes)`)
+      citywifis.push({ server, db, cw, idle: cw.rss() })
+      // Every known user once: citywifi reads each voucher and device (its cache is empty).
+      await measure(server, `each user once (cache empty)`, db.authPort, db.secret, 64, eachUserOnce(db.codes), cw.cpu, { warmup: 0, seconds: 600 })
+      servers.push({ server, port: db.authPort, secret: db.secret, cpu: cw.cpu, pids: () => processTree(cw.pid), next: authRequests(db.codes), hot: db.codes.slice(0, HOT_USERS) })
+    }
+    const perCore = pinned && servers.every((s) => pin(s.pids(), SERVER_CPU))
+    log(`\n== Warm cache: ${servers.map((s) => s.server).join(', ')} in turn, ${WARM_ROUNDS} rounds of ${SECONDS / WARM_ROUNDS} s after ${WARMUP} s per level${perCore ? `, each pinned to core ${SERVER_CPU} (citywifi PostgreSQL's database is not: every user is cached)` : ''}; the others idle meanwhile ==`)
+    for (const n of LEVELS) {
+      for (let round = 1; round <= WARM_ROUNDS; round++) {
+        const order = round % 2 ? servers : [...servers].reverse()
+        for (const s of order) await measure(s.server, 'Access-Request', s.port, s.secret, n, s.next, s.cpu, { seconds: SECONDS / WARM_ROUNDS, round })
+      }
+      for (const s of servers) {
+        const results = rows.filter((r) => r.server === s.server && r.test === 'Access-Request' && r.outstanding === n && r.round !== undefined).map((r) => r.result)
+        if (results.length) rows.push({ server: s.server, test: 'Access-Request', outstanding: n, result: pooled(results) })
+      }
+    }
+    // Diagnostic: the same path with every user in the cache (no database at all).
+    for (const s of servers) await measure(s.server, `Access-Request, ${HOT_USERS} users (all cached)`, s.port, s.secret, 64, authRequests(s.hot), s.cpu, { seconds: 10, named: true })
+    if (perCore) for (const s of servers) pin(s.pids(), `0-${CPUS - 1}`)
+    const frMemory = memory.find((m) => m.server === 'FreeRADIUS')
+    if (fr && frMemory) frMemory.afterAuth = fr.rss()
+    if (fr) await fr.stop()
+    fr = undefined
+    while (citywifis.length) {
+      const c = citywifis.shift()!
+      try {
+        await citywifiAccounting(c.server, c.db, c.cw, c.idle)
+      } finally {
+        await stopCitywifi(c.server, c.cw)
+      }
+    }
   } finally {
-    await fr.stop()
+    await fr?.stop()
+    for (const c of citywifis) await stopCitywifi(c.server, c.cw)
   }
 }
 
@@ -327,48 +435,29 @@ async function stopCitywifi(server: ServerName, cw: CitywifiUnderTest) {
 
 // ---- citywifi ----
 
-async function benchCitywifi(db: PreparedDatabase) {
-  const server: ServerName = db.kind === 'embedded' ? 'citywifi embedded' : 'citywifi PostgreSQL'
-  log(`\n== ${server} ==`)
-  const started = Date.now()
-  const cw: CitywifiUnderTest = await launchCitywifi(db, { nodeArgs: NODE_ARGS })
-  log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${cw.pid}, RADIUS_WORKERS=${db.env.RADIUS_WORKERS}); RSS ${cw.rss().toFixed(0)} MiB idle (all its processes)`)
-  const idle = cw.rss()
-  try {
-    // Every known user once: citywifi reads each voucher and device (its cache is empty).
-    await measure(server, `each user once (cache empty)`, db.authPort, db.secret, 64, eachUserOnce(db.codes), cw.cpu, { warmup: 0, seconds: 600 })
-    // Warm cache per core: the server on one core, the generator on the other.
-    const perCore = pinned && pin(processTree(cw.pid), SERVER_CPU)
-    if (perCore) log(`  pinned to core ${SERVER_CPU} for the warm runs (PostgreSQL is not)`)
-    const next = authRequests(db.codes)
-    for (const n of LEVELS) await measure(server, 'Access-Request', db.authPort, db.secret, n, next, cw.cpu)
-    // Diagnostic: the same path with every user in the cache (no database at all).
-    await measure(server, `Access-Request, ${HOT_USERS} users (all cached)`, db.authPort, db.secret, 64, authRequests(db.codes.slice(0, HOT_USERS)), cw.cpu, { seconds: 10 })
-    if (perCore) pin(processTree(cw.pid), `0-${CPUS - 1}`)
-    const afterAuth = cw.rss()
-    // PostgreSQL counts its WAL flushes, one per durable commit: records per commit and the
-    // time one takes (the writer runs one transaction at a time).
-    const commits: Promise<number>[] = []
-    if (!SECTIONS.has('acct')) {
-      memory.push({ server, idle, afterAuth })
-      return
-    }
-    const acct = await measure(server, 'Accounting-Request', db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `b${Date.now().toString(36)}`), cw.cpu, {
-      warmup: 2,
-      seconds: ACCT_SECONDS,
-      onWindow: db.walSyncs ? () => commits.push(db.walSyncs!().catch(() => NaN)) : undefined,
-    })
-    if (commits.length === 2) {
-      const [c0, c1] = await Promise.all(commits)
-      const n = c1! - c0!
-      commitStats.set(server, { commits: n, perCommit: acct.acks / n, msPerCommit: (acct.seconds * 1000) / n })
-      log(`  ${int(n / acct.seconds)} WAL flushes/s in the window (whole cluster): ${(acct.acks / n).toFixed(0)} records per flush, one every ${((acct.seconds * 1000) / n).toFixed(1)} ms`)
-    }
-    if (db.env.DATABASE_URL) await statisticsCost(server, db, cw)
-    memory.push({ server, idle, afterAuth, afterAcct: cw.rss() })
-  } finally {
-    await stopCitywifi(server, cw)
+/** After the warm runs: accounting throughput (and the statistics' cost) on a citywifi already running. */
+async function citywifiAccounting(server: ServerName, db: PreparedDatabase, cw: CitywifiUnderTest, idle: number) {
+  const afterAuth = cw.rss()
+  if (!SECTIONS.has('acct')) {
+    memory.push({ server, idle, afterAuth })
+    return
   }
+  // PostgreSQL counts its WAL flushes, one per durable commit: records per commit and the
+  // time one takes (the writer runs one transaction at a time).
+  const commits: Promise<number>[] = []
+  const acct = await measure(server, 'Accounting-Request', db.acctPort, db.secret, ACCT_OUTSTANDING, accountingRequests(db.codes, `b${Date.now().toString(36)}`), cw.cpu, {
+    warmup: 2,
+    seconds: ACCT_SECONDS,
+    onWindow: db.walSyncs ? () => commits.push(db.walSyncs!().catch(() => NaN)) : undefined,
+  })
+  if (commits.length === 2) {
+    const [c0, c1] = await Promise.all(commits)
+    const n = c1! - c0!
+    commitStats.set(server, { commits: n, perCommit: acct.acks / n, msPerCommit: (acct.seconds * 1000) / n })
+    log(`  ${int(n / acct.seconds)} WAL flushes/s in the window (whole cluster): ${(acct.acks / n).toFixed(0)} records per flush, one every ${((acct.seconds * 1000) / n).toFixed(1)} ms`)
+  }
+  if (db.env.DATABASE_URL && SECTIONS.has('stats-cost')) await statisticsCost(server, db, cw)
+  memory.push({ server, idle, afterAuth, afterAcct: cw.rss() })
 }
 
 // The statistics' cost windows (BENCH_SECTIONS=stats-cost runs only these, on PostgreSQL).
@@ -632,7 +721,7 @@ async function statisticsCost(server: ServerName, db: PreparedDatabase, cw: City
 // ---- Summary ----
 
 function find(server: ServerName, test: string, outstanding: number) {
-  return rows.find((r) => r.server === server && r.test === test && r.outstanding === outstanding)?.result
+  return rows.find((r) => r.server === server && r.test === test && r.outstanding === outstanding && r.round === undefined)?.result
 }
 
 const errors = (r: LoadResult) => r.timeouts + r.badReplies + r.unexpected
@@ -694,11 +783,13 @@ function printSummary() {
   const out: string[][] = []
   log(`   warm runs: each server pinned to core ${pinned ? SERVER_CPU : '– (not pinned)'}, the generator to core ${pinned ? GENERATOR_CPU : '–'}`)
   for (const r of rows.filter((r) => r.test !== 'Accounting-Request' && r.test !== STARTS_UNSEEN && r.test !== FIRST_PEER && !FIRST_TESTS.includes(r.test))) {
-    const base = r.test === 'Access-Request' ? fr(r.outstanding) : undefined
+    // A round against the peer's same round; the pooled row against the peer's pooled row.
+    const base = r.test === 'Access-Request' ? rows.find((f) => f.server === 'FreeRADIUS' && f.test === r.test && f.outstanding === r.outstanding && f.round === r.round)?.result : undefined
     const vs = base && r.server !== 'FreeRADIUS'
+    const pooledRow = r.test === 'Access-Request' && r.round === undefined && rows.some((o) => o.server === r.server && o.outstanding === r.outstanding && o.round !== undefined)
     out.push([
       r.server,
-      r.test,
+      r.round ? `${r.test}, round ${r.round}` : pooledRow ? `${r.test}, rounds pooled (p: median)` : r.test,
       String(r.outstanding),
       int(r.result.perSecond),
       ms(r.result.p50),
@@ -763,10 +854,18 @@ function printSummary() {
   const sCw = find('citywifi PostgreSQL', STARTS_UNSEEN, ACCT_OUTSTANDING)
   log(`citywifi PostgreSQL ${STARTS_UNSEEN} ≥ 1.0× FreeRADIUS+SQL: ${sFr && sCw ? ratio(sCw.acks / sFr.acks) : '–'} — ${verdict(sFr && sCw ? sCw.acks >= sFr.acks && errors(sCw) === 0 : undefined)}`)
   for (const server of ['citywifi embedded', 'citywifi PostgreSQL'] as const) {
-    const c64 = find(server, 'Access-Request', 64)
-    const f64 = fr(64)
-    const ok = c64 && f64 ? c64.perSecond >= f64.perSecond && errors(c64) === 0 : undefined
-    log(`${server}: throughput at 64 outstanding ≥ 1.0× FreeRADIUS: ${c64 && f64 ? ratio(c64.perSecond / f64.perSecond) : '–'} — ${verdict(ok)}`)
+    for (const n of LEVELS) {
+      const c = find(server, 'Access-Request', n)
+      const f = fr(n)
+      const byRound = rows
+        .filter((r) => r.server === server && r.test === 'Access-Request' && r.outstanding === n && r.round !== undefined)
+        .map((r) => {
+          const peer = rows.find((p) => p.server === 'FreeRADIUS' && p.test === r.test && p.outstanding === n && p.round === r.round)?.result
+          return peer ? ratio(r.result.perSecond / peer.perSecond) : '–'
+        })
+      const ok = c && f ? c.perSecond >= f.perSecond && errors(c) === 0 : undefined
+      log(`${server}: warm cache per core at ${n} outstanding ≥ 1.0× FreeRADIUS-files: ${c && f ? ratio(c.perSecond / f.perSecond) : '–'}${byRound.length > 1 ? ` (rounds: ${byRound.join(', ')})` : ''} — ${verdict(ok)}`)
+    }
     for (const n of LEVELS) {
       const c = find(server, 'Access-Request', n)
       const f = fr(n)
@@ -848,12 +947,7 @@ async function main() {
       if (embedded) await benchCitywifiFirst(embedded)
     }
     if (SECTIONS.has('warm')) {
-      const first = prepared.values().next().value
-      if (frVersion) {
-        if (first) await benchFreeRadius(first.codes)
-        else notes.push('no citywifi database could be prepared, so FreeRADIUS had no users')
-      }
-      for (const db of prepared.values()) await benchCitywifi(db)
+      await benchWarm([...prepared.values()], frVersion)
     } else if (SECTIONS.has('stats-cost')) {
       const pgDb = prepared.get('postgres')
       if (pgDb) await withMaxWalSize(process.env.BENCH_PG_MAX_WAL_SIZE, () => benchStatisticsCost(pgDb))
