@@ -212,7 +212,7 @@ function pooled(results: LoadResult[]): LoadResult {
     p99: median((r) => r.p99),
     p999: median((r) => r.p999),
     max: Math.max(...results.map((r) => r.max)),
-    mean: weighted((r) => r.mean),
+    mean: sum((r) => r.mean * r.completed) / sum((r) => r.completed),
     accepts: sum((r) => r.accepts),
     rejects: sum((r) => r.rejects),
     acks: sum((r) => r.acks),
