@@ -8,7 +8,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { cpuSeconds, freeUdpPort, processTree, ProcessGroupCpu, rssMiB, run, startChild, type Child } from './proc.js'
+import { freePort } from '../helpers/free-port.js'
+import { cpuSeconds, processTree, ProcessGroupCpu, rssMiB, run, startChild, type Child } from './proc.js'
 import { statusServer, waitForAnswer } from './probe.js'
 
 export type DbKind = 'embedded' | 'postgres'
@@ -91,7 +92,7 @@ export async function postgresVersion(): Promise<string> {
 export async function prepareDatabase(kind: DbKind, opts: { vouchers: number; freshVouchers?: number; credentials?: number; consented?: number }): Promise<PreparedDatabase> {
   // Short: the embedded database's Unix socket path lives in it (107 bytes at most).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwb-'))
-  const [authPort, acctPort] = [await freeUdpPort(), await freeUdpPort()]
+  const [authPort, acctPort] = [await freePort(), await freePort()]
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     CITYWIFI_DATA_DIR: dataDir,

@@ -15,7 +15,8 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { cpuSeconds, freeUdpPort, rssMiB, startChild, type Child } from './proc.js'
+import { freePort } from '../helpers/free-port.js'
+import { cpuSeconds, rssMiB, startChild, type Child } from './proc.js'
 import { waitForAnswer } from './probe.js'
 import type { RequestSpec } from './radius-load.js'
 
@@ -304,8 +305,8 @@ export async function startFreeRadius(opts: FreeRadiusOptions & { probe: Request
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-'))
   fs.mkdirSync(path.join(dir, 'log'))
   fs.mkdirSync(path.join(dir, 'run'))
-  const port = await freeUdpPort()
-  const acctPort = opts.sql ? await freeUdpPort() : 0
+  const port = await freePort()
+  const acctPort = opts.sql ? await freePort() : 0
   const o = {
     sql: opts.sql,
     secret: opts.secret,

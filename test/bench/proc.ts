@@ -1,7 +1,6 @@
 // Small helpers for the benchmarks: /proc readings (RSS, CPU time), free
 // ports, child processes that are always stopped, and number formatting.
 import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process'
-import dgram from 'node:dgram'
 import fs from 'node:fs'
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux we run on). */
@@ -127,15 +126,6 @@ export async function waitForQuiet(ours: () => number, opts: { maxCores?: number
 function selfCpu(): number {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1e6
-}
-
-/** A UDP port nobody listens on right now (bound then released: a small race we accept in a benchmark). */
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4')
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()))
-  const { port } = s.address()
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
 }
 
 // ---- CPU pinning (taskset) ----

@@ -16,7 +16,6 @@
 // transaction's steps), BENCH_STATS_MONTH (06), BENCH_DATABASE_URL.
 // Through npm: BENCH_SECTIONS=stats npm run bench
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
@@ -26,6 +25,7 @@ import { createLogger } from '../../core/logger.js'
 import { createApiToken } from '../../core/services/tokens.js'
 import { foldStats } from '../../core/stats/fold.js'
 import { BENCH_DATABASE_URL, ROOT } from './citywifi-server.js'
+import { freePort } from '../helpers/free-port.js'
 import { int, ms, run, sleep, startChild, table } from './proc.js'
 
 const SESSIONS = Number(process.env.BENCH_STATS_SESSIONS ?? 10_000_000)
@@ -53,17 +53,6 @@ function withDatabase(url: string, name: string): string {
   const u = new URL(url)
   u.pathname = `/${name}`
   return u.toString()
-}
-
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
 }
 
 // Sessions spread over the local year; each device comes three times on a
@@ -269,7 +258,7 @@ async function main() {
   const ctx = await createContext(loadConfig(env), createLogger('warn', process.stderr), { role: 'client' })
   const { token } = await createApiToken(ctx.db.prisma, { name: 'bench', role: 'viewer' }, 'bench')
   await ctx.db.close()
-  const port = await freeTcpPort()
+  const port = await freePort()
   const app = startChild(process.execPath, ['bin/citywifi.js', 'admin'], { cwd: ROOT, env: { ...env, ADMIN_PORT: String(port) } })
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {

@@ -1,4 +1,5 @@
-// A port for a child process to listen on, TCP and UDP both free on 127.0.0.1.
+// A port for a child process to listen on, TCP and UDP both free on 127.0.0.1
+// (tests and benchmarks alike).
 // Asking the kernel for port 0 gives a port from the ephemeral range, where any
 // test's UDP client socket may land before the child binds it (CI once failed
 // so: "RADIUS authentication cannot listen on 127.0.0.1:33179"). Ports below
