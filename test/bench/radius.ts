@@ -231,6 +231,12 @@ function pooled(results: LoadResult[]): LoadResult {
   }
 }
 
+/** A server's warm rounds at a level, in the order measured. */
+const roundsOf = (server: ServerName, outstanding: number) => rows.filter((r) => r.server === server && r.test === 'Access-Request' && r.outstanding === outstanding && r.round !== undefined)
+
+/** FreeRADIUS's row beside this one: the same round, or the pooled row for a pooled one. */
+const peerOf = (r: Row) => rows.find((p) => p.server === 'FreeRADIUS' && p.test === r.test && p.outstanding === r.outstanding && p.round === r.round)?.result
+
 /**
  * FreeRADIUS-files and each citywifi started together, every citywifi's cache
  * filled (each user once), then, per level, WARM_ROUNDS rounds in which each
@@ -244,6 +250,7 @@ async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined)
   const servers: WarmServer[] = []
   const citywifis: { server: ServerName; db: PreparedDatabase; cw: CitywifiUnderTest; idle: number }[] = []
   let fr: FreeRadiusUnderTest | undefined
+  let frIdle = 0
   try {
     if (frVersion && dbs[0]) {
       const codes = dbs[0].codes
@@ -252,7 +259,7 @@ async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined)
         const started = await startFreeRadius({ secret: SECRET, codes, probe: authRequests(codes)(), threads: DEBIAN_THREADS, maxRequests: 16384, cleanupDelay: 5 })
         fr = started
         log(`  ${started.settings}; RSS ${started.rss().toFixed(0)} MiB idle`)
-        memory.push({ server: 'FreeRADIUS', idle: started.rss(), afterAuth: NaN })
+        frIdle = started.rss()
         servers.push({ server: 'FreeRADIUS', port: started.port, secret: SECRET, cpu: started.cpu, pids: () => [started.pid], next: authRequests(codes), hot: codes.slice(0, HOT_USERS) })
       } catch (err) {
         notes.push(`FreeRADIUS could not be measured: ${(err as Error).message.split('\n')[0]}`)
@@ -280,17 +287,18 @@ async function benchWarm(dbs: PreparedDatabase[], frVersion: string | undefined)
         for (const s of order) await measure(s.server, 'Access-Request', s.port, s.secret, n, s.next, s.cpu, { seconds: SECONDS / WARM_ROUNDS, round })
       }
       for (const s of servers) {
-        const results = rows.filter((r) => r.server === s.server && r.test === 'Access-Request' && r.outstanding === n && r.round !== undefined).map((r) => r.result)
+        const results = roundsOf(s.server, n).map((r) => r.result)
         if (results.length) rows.push({ server: s.server, test: 'Access-Request', outstanding: n, result: pooled(results) })
       }
     }
     // Diagnostic: the same path with every user in the cache (no database at all).
     for (const s of servers) await measure(s.server, `Access-Request, ${HOT_USERS} users (all cached)`, s.port, s.secret, 64, authRequests(s.hot), s.cpu, { seconds: 10, named: true })
     if (perCore) for (const s of servers) pin(s.pids(), `0-${CPUS - 1}`)
-    const frMemory = memory.find((m) => m.server === 'FreeRADIUS')
-    if (fr && frMemory) frMemory.afterAuth = fr.rss()
-    if (fr) await fr.stop()
-    fr = undefined
+    if (fr) {
+      memory.push({ server: 'FreeRADIUS', idle: frIdle, afterAuth: fr.rss() })
+      await fr.stop()
+      fr = undefined
+    }
     while (citywifis.length) {
       const c = citywifis.shift()!
       try {
@@ -783,10 +791,9 @@ function printSummary() {
   const out: string[][] = []
   log(`   warm runs: each server pinned to core ${pinned ? SERVER_CPU : '– (not pinned)'}, the generator to core ${pinned ? GENERATOR_CPU : '–'}`)
   for (const r of rows.filter((r) => r.test !== 'Accounting-Request' && r.test !== STARTS_UNSEEN && r.test !== FIRST_PEER && !FIRST_TESTS.includes(r.test))) {
-    // A round against the peer's same round; the pooled row against the peer's pooled row.
-    const base = r.test === 'Access-Request' ? rows.find((f) => f.server === 'FreeRADIUS' && f.test === r.test && f.outstanding === r.outstanding && f.round === r.round)?.result : undefined
+    const base = r.test === 'Access-Request' ? peerOf(r) : undefined
     const vs = base && r.server !== 'FreeRADIUS'
-    const pooledRow = r.test === 'Access-Request' && r.round === undefined && rows.some((o) => o.server === r.server && o.outstanding === r.outstanding && o.round !== undefined)
+    const pooledRow = r.test === 'Access-Request' && r.round === undefined && roundsOf(r.server, r.outstanding).length > 0
     out.push([
       r.server,
       r.round ? `${r.test}, round ${r.round}` : pooledRow ? `${r.test}, rounds pooled (p: median)` : r.test,
@@ -857,12 +864,10 @@ function printSummary() {
     for (const n of LEVELS) {
       const c = find(server, 'Access-Request', n)
       const f = fr(n)
-      const byRound = rows
-        .filter((r) => r.server === server && r.test === 'Access-Request' && r.outstanding === n && r.round !== undefined)
-        .map((r) => {
-          const peer = rows.find((p) => p.server === 'FreeRADIUS' && p.test === r.test && p.outstanding === n && p.round === r.round)?.result
-          return peer ? ratio(r.result.perSecond / peer.perSecond) : '–'
-        })
+      const byRound = roundsOf(server, n).map((r) => {
+        const peer = peerOf(r)
+        return peer ? ratio(r.result.perSecond / peer.perSecond) : '–'
+      })
       const ok = c && f ? c.perSecond >= f.perSecond && errors(c) === 0 : undefined
       log(`${server}: warm cache per core at ${n} outstanding ≥ 1.0× FreeRADIUS-files: ${c && f ? ratio(c.perSecond / f.perSecond) : '–'}${byRound.length > 1 ? ` (rounds: ${byRound.join(', ')})` : ''} — ${verdict(ok)}`)
     }
