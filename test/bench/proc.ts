@@ -40,16 +40,54 @@ export function processTree(pid: number): number[] {
   return out
 }
 
-/** User + system CPU seconds a process has used so far (all its threads), or 0 when it is gone. */
-export function cpuSeconds(pid: number): number {
+/** User + system CPU seconds of a /proc stat file (a process's, all its threads; or one thread's), or 0 when it is gone. */
+function statCpuSeconds(file: string): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = fs.readFileSync(file, 'utf8')
     // The command name may hold spaces and parentheses: count fields after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / TICKS
   } catch {
     return 0
   }
+}
+
+/** User + system CPU seconds a process has used so far (all its threads), or 0 when it is gone. */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`)
+}
+
+export interface ThreadCpu {
+  /** The main thread (RADIUS's event loop in `citywifi radius`). */
+  main: number
+  /** The embedded database's thread (named citywifi-db by core/db/pglite-worker.ts). */
+  database: number
+  /** The rest: V8's garbage-collection helpers, libuv's pool. */
+  other: number
+}
+
+/** A process's CPU seconds so far, split by thread. */
+export function threadCpuSeconds(pid: number): ThreadCpu {
+  const out: ThreadCpu = { main: 0, database: 0, other: 0 }
+  let tids: string[]
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tids) {
+    const secs = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`)
+    let comm = ''
+    try {
+      comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+    } catch {
+      // gone meanwhile
+    }
+    if (Number(tid) === pid) out.main += secs
+    else if (comm === 'citywifi-db') out.database += secs
+    else out.other += secs
+  }
+  return out
 }
 
 /**

@@ -43,10 +43,10 @@ import {
   type DbKind,
   type PreparedDatabase,
 } from './citywifi-server.js'
-import { statusServer } from './probe.js'
+import { forkProber, type Prober } from './prober.js'
 import { DEBIAN_THREADS, freeradiusVersion, prepareFreeRadiusSql, startFreeRadius, type FreeRadiusSqlDatabase, type FreeRadiusUnderTest } from './freeradius.js'
 import { FOLD_LOCK, foldStats, SERVICE_FOLD_BATCH } from '../../core/stats/fold.js'
-import { int, ms, pin, pinGenerator, processTree, ProcessGroupCpu, ratio, table, waitForQuiet } from './proc.js'
+import { int, ms, pin, pinGenerator, processTree, ProcessGroupCpu, ratio, table, threadCpuSeconds, type ThreadCpu, waitForQuiet } from './proc.js'
 import {
   accountingRequests,
   accountingStarts,
@@ -57,7 +57,6 @@ import {
   eachUserOnce,
   loginsOnce,
   runLoad,
-  startProbe,
   type LoadResult,
   type ProbeResult,
   type Login,
@@ -375,37 +374,49 @@ async function benchCitywifiFirst(db: PreparedDatabase) {
   const server: ServerName = db.kind === 'embedded' ? 'citywifi embedded' : 'citywifi PostgreSQL'
   log(`\n== ${server}: first logins ==`)
   const cw = await launchCitywifi(db, { nodeArgs: NODE_ARGS })
+  let prober: Prober | undefined
   try {
     log(`  pid ${cw.pid}; ${int(db.fresh.length)} new vouchers, ${int(db.credentials.length)} one-time credentials, ${int(db.consented.length)} consented devices`)
     // Issue #13 target 2: the embedded server on one core (every thread of it,
     // PGlite's worker included; threads started later inherit it), the
     // generator on the other; and while the storm runs, a paced prober asks
     // Status-Server and users already in the cache, who must not wait for the database.
-    let probe: (() => RequestSpec & { kind: string }) | undefined
     if (db.kind === 'embedded') {
       if (pinned && pin(processTree(cw.pid), SERVER_CPU)) log(`  pinned to core ${SERVER_CPU} (every thread), generator on core ${GENERATOR_CPU}`)
       const hot = db.codes.slice(0, PROBE_USERS)
       const r = await runLoad({ port: db.authPort, secret: db.secret, outstanding: 8, warmupSeconds: 0, seconds: 60, timeoutMs: TIMEOUT_MS, next: eachUserOnce(hot) })
       log(`  ${int(r.accepts)} of ${hot.length} probe users logged in once (now cached)`)
-      const cached = authRequests(hot)
-      let n = 0
-      probe = () => (n++ % 2 ? { ...statusServer, kind: 'Status-Server' } : { ...cached(), kind: 'cached user' })
+      prober = await forkProber({ port: db.authPort, secret: db.secret, rate: PROBE_RATE, timeoutMs: TIMEOUT_MS, users: hot })
+      log(`  prober: its own process (pid ${prober.pid}) on the generator's core`)
     }
     const o = { warmup: FIRST_WARMUP, seconds: FIRST_SECONDS }
     const storm = async (test: string, next: () => RequestSpec | undefined) => {
-      if (!probe) return measure(server, test, db.authPort, db.secret, FIRST_OUTSTANDING, next, cw.cpu, o)
-      let running: ReturnType<typeof startProbe> | undefined
+      if (!prober) return measure(server, test, db.authPort, db.secret, FIRST_OUTSTANDING, next, cw.cpu, o)
+      const p = prober
+      let started: Promise<void> | undefined
       let done: Promise<ProbeResult> | undefined
+      // Where the one core's time goes: RADIUS's thread, the database's, the rest (V8's GC helpers).
+      let threads: ThreadCpu | undefined
+      let window = 0
       const onWindow = (edge: 'start' | 'end') => {
-        if (edge === 'start') running = startProbe({ port: db.authPort, secret: db.secret, rate: PROBE_RATE, timeoutMs: TIMEOUT_MS, next: probe })
-        else done = running?.stop()
+        if (edge === 'start') {
+          started = p.start()
+          threads = threadCpuSeconds(cw.pid)
+          window = performance.now()
+        } else {
+          done = started!.then(() => p.stop())
+          const end = threadCpuSeconds(cw.pid)
+          const secs = (performance.now() - window) / 1000
+          if (threads) threads = { main: (end.main - threads.main) / secs, database: (end.database - threads.database) / secs, other: (end.other - threads.other) / secs }
+        }
       }
       const result = await measure(server, test, db.authPort, db.secret, FIRST_OUTSTANDING, next, cw.cpu, { ...o, onWindow })
-      const p = await done
-      if (p) {
-        probes.set(`${server}|${test}`, p)
-        log(`    during it: ${describeProbe(p)}`)
+      const probed = await done
+      if (probed) {
+        probes.set(`${server}|${test}`, probed)
+        log(`    during it: ${describeProbe(probed)}`)
       }
+      if (threads) log(`    CPU by thread: RADIUS ${pct(threads.main)}, database ${pct(threads.database)}, others ${pct(threads.other)}`)
       return result
     }
     await storm(FIRST_VOUCHER, loginsOnce(db.fresh.map((c, j) => ({ username: c, password: c, mac: USERS + j }))))
@@ -418,6 +429,7 @@ async function benchCitywifiFirst(db: PreparedDatabase) {
       await measure(server, STARTS_UNSEEN, db.acctPort, db.secret, ACCT_OUTSTANDING, accountingStarts(db.codes, `s${Date.now().toString(36)}`), cw.cpu, { warmup: 1, seconds: ACCT_SECONDS })
     }
   } finally {
+    prober?.close()
     await stopCitywifi(server, cw)
   }
 }
