@@ -111,7 +111,11 @@ export class AuthCache {
   readonly #policies = new Map<number, EffectivePolicy>()
   readonly #vouchers: TtlMap<string, VoucherSnapshot | null>
   readonly #devices: TtlMap<string, DeviceSnapshot>
+  // By voucher id, for the change log and accounting, which name vouchers by
+  // id. Bounded at twice the snapshots' bound and renewed whenever a snapshot
+  // is kept, so that a code still cached is not pushed out before it.
   readonly #voucherCodes = new Map<number, string>()
+  readonly #maxVoucherCodes: number
   // Kept apart from the snapshots, which accounting drops all the time: a
   // voucher's minutes only change through the change log.
   readonly #voucherMinutes = new Map<number, number | null>()
@@ -143,6 +147,7 @@ export class AuthCache {
     this.#negativeTtl = options.negativeTtlMs ?? 5_000
     const max = options.maxEntries ?? 200_000
     this.#vouchers = new TtlMap(max)
+    this.#maxVoucherCodes = 2 * max
     this.#devices = new TtlMap(max)
     this.#onOutageDecision = options.onOutageDecision
   }
@@ -244,11 +249,7 @@ export class AuthCache {
         if (mac && read?.device && forgets === this.#deviceForgets && !this.#loadingDevices.has(mac) && this.#devices.fresh(mac, now) === NOT_FRESH) {
           this.#keep(this.#devices, mac, read.device, now)
         }
-        if (v) {
-          this.#voucherCodes.set(v.id, code)
-          if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
-          this.#voucherMinutes.set(v.id, v.minutes)
-        }
+        if (v) this.#knowVoucher(v, code)
         return v
       },
       (v) => (v ? this.#keep(this.#vouchers, code, v, now) : this.#vouchers.set(code, null, now + this.#negativeTtl)),
@@ -299,9 +300,7 @@ export class AuthCache {
     } else if (!this.#loadingVouchers.has(q.code)) {
       this.#keep(this.#vouchers, q.code, v, now)
     }
-    this.#voucherCodes.set(v.id, q.code)
-    if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
-    this.#voucherMinutes.set(v.id, v.minutes)
+    this.#knowVoucher(v, q.code)
     if (read.device.deviceId !== null && forgets === this.#deviceForgets && !this.#loadingDevices.has(q.mac) && this.#devices.fresh(q.mac, now) === NOT_FRESH) {
       this.#keep(this.#devices, q.mac, read.device, now)
     }
@@ -337,6 +336,14 @@ export class AuthCache {
   /** Answers once the mark is durable (committed with the rest of its batch). */
   markCredentialUsed(id: number, now: Date): Promise<void> {
     return this.#marks.add({ id, now })
+  }
+
+  #knowVoucher(v: VoucherSnapshot, code: string): void {
+    this.#voucherCodes.delete(v.id)
+    this.#voucherCodes.set(v.id, code)
+    if (this.#voucherCodes.size > this.#maxVoucherCodes) this.#voucherCodes.delete(this.#voucherCodes.keys().next().value as number)
+    if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
+    this.#voucherMinutes.set(v.id, v.minutes)
   }
 
   /** A voucher's total minutes if this process has read it (null: no limit; undefined: not known). */
@@ -402,7 +409,7 @@ export class AuthCache {
     }
   }
 
-  get size(): { vouchers: number; devices: number; policies: number } {
-    return { vouchers: this.#vouchers.size, devices: this.#devices.size, policies: this.#policies.size }
+  get size(): { vouchers: number; devices: number; policies: number; voucherIds: number } {
+    return { vouchers: this.#vouchers.size, devices: this.#devices.size, policies: this.#policies.size, voucherIds: this.#voucherCodes.size }
   }
 }
