@@ -29,9 +29,16 @@ function parts(now: Date, timeZone: string) {
 const SLOT_MS = 15 * 60_000
 const offsets = new Map<string, number>()
 
+// The last answer is checked first, without building the map's key: nearly
+// every call (each login asks twice) is for the current quarter hour.
+let lastZone = ''
+let lastSlot = NaN
+let lastOffset = 0
+
 /** The zone's offset from UTC at `now`, in milliseconds (+07:00 is 25 200 000). */
 export function offsetMs(now: Date, timeZone: string): number {
   const slot = Math.floor(now.getTime() / SLOT_MS) * SLOT_MS
+  if (slot === lastSlot && timeZone === lastZone) return lastOffset
   const key = `${timeZone}|${slot}`
   let offset = offsets.get(key)
   if (offset === undefined) {
@@ -40,6 +47,9 @@ export function offsetMs(now: Date, timeZone: string): number {
     if (offsets.size > 1000) offsets.clear()
     offsets.set(key, offset)
   }
+  lastZone = timeZone
+  lastSlot = slot
+  lastOffset = offset
   return offset
 }
 

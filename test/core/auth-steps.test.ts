@@ -147,3 +147,16 @@ t.test('local days and months in Asia/Ho_Chi_Minh (UTC+7)', async (t) => {
   t.equal(localDay(new Date('2026-06-01T02:29:00Z'), 'America/St_Johns').toISOString(), '2026-05-31T00:00:00.000Z', 'UTC-2:30')
   t.equal(localDay(new Date('2026-06-01T02:30:00Z'), 'America/St_Johns').toISOString(), '2026-06-01T00:00:00.000Z')
 })
+
+t.test('the last offset remembered is for its zone and quarter hour only', async (t) => {
+  // Calls alternate between zones in one quarter hour and between quarter hours in one zone.
+  const at = new Date('2026-11-30T16:50:00Z') // 23:50 in Hanoi
+  const next = new Date('2026-11-30T17:00:00Z') // midnight in Hanoi
+  for (let round = 0; round < 2; round++) {
+    t.equal(localDay(at, 'Asia/Ho_Chi_Minh').toISOString(), '2026-11-30T00:00:00.000Z')
+    t.equal(localDay(at, 'America/St_Johns').toISOString(), '2026-11-30T00:00:00.000Z')
+    t.equal(localDay(at, 'Pacific/Kiritimati').toISOString(), '2026-12-01T00:00:00.000Z', 'UTC+14')
+    t.equal(localDay(next, 'Asia/Ho_Chi_Minh').toISOString(), '2026-12-01T00:00:00.000Z')
+    t.equal(localDay(at, 'Asia/Ho_Chi_Minh').toISOString(), '2026-11-30T00:00:00.000Z')
+  }
+})
