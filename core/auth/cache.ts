@@ -37,6 +37,13 @@ export interface AuthCacheOptions {
 
 const NOT_FRESH = Symbol('not fresh')
 
+/** Sets `key` as the newest entry of `map` (a Map keeps insertion order); past `max` the oldest goes. */
+function setNewest<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > max) map.delete(map.keys().next().value as K)
+}
+
 // Times are kept as whole milliseconds from the first one the map was given,
 // not epoch milliseconds: those do not fit V8's small integers, and every
 // entry would carry two boxed numbers more for each young-generation
@@ -81,12 +88,9 @@ class TtlMap<K, V> {
   }
 
   set(key: K, value: V, freshUntil: number, staleUntil = freshUntil): void {
-    this.#map.delete(key)
     if (Number.isNaN(this.#base)) this.#base = Math.floor(freshUntil)
     // Rounded down: an entry is never taken as fresh for longer than it was given.
-    this.#map.set(key, { value, freshUntil: Math.floor(freshUntil - this.#base), staleUntil: Math.floor(staleUntil - this.#base) })
-    // Map keeps insertion order: the first key is the oldest.
-    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K)
+    setNewest(this.#map, key, { value, freshUntil: Math.floor(freshUntil - this.#base), staleUntil: Math.floor(staleUntil - this.#base) }, this.max)
   }
 
   delete(key: K): void {
@@ -339,9 +343,7 @@ export class AuthCache {
   }
 
   #knowVoucher(v: VoucherSnapshot, code: string): void {
-    this.#voucherCodes.delete(v.id)
-    this.#voucherCodes.set(v.id, code)
-    if (this.#voucherCodes.size > this.#maxVoucherCodes) this.#voucherCodes.delete(this.#voucherCodes.keys().next().value as number)
+    setNewest(this.#voucherCodes, v.id, code, this.#maxVoucherCodes)
     if (this.#voucherMinutes.size > 500_000) this.#voucherMinutes.clear()
     this.#voucherMinutes.set(v.id, v.minutes)
   }

@@ -7,7 +7,7 @@
 import type pg from 'pg'
 import type { PrismaClient } from '../db/generated/client.js'
 import type { SecretBox } from '../secret-box.js'
-import { localDay, localMonthStart } from './periods.js'
+import { localDay, localMonthStart, QUARTER_HOUR_MS } from './periods.js'
 import { effectivePolicy, type EffectivePolicy } from './policy.js'
 import type { CredentialState, VoucherState } from './steps.js'
 import type { Usage } from './types.js'
@@ -325,8 +325,6 @@ export interface ClaimResult {
   retry: boolean
 }
 
-const PERIOD_SLOT_MS = 15 * 60_000
-
 export class AuthStore {
   constructor(
     private readonly prisma: PrismaClient,
@@ -355,7 +353,7 @@ export class AuthStore {
   #periodsOfSlot: [string, string] = ['', '']
 
   #periods(now: Date): [string, string] {
-    const slot = Math.floor(now.getTime() / PERIOD_SLOT_MS)
+    const slot = Math.floor(now.getTime() / QUARTER_HOUR_MS)
     if (slot !== this.#periodsSlot) {
       this.#periodsOfSlot = [localDay(now, this.timeZone).toISOString().slice(0, 10), localMonthStart(now, this.timeZone).toISOString().slice(0, 10)]
       this.#periodsSlot = slot

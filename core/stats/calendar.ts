@@ -25,19 +25,20 @@ function parts(now: Date, timeZone: string) {
 
 // formatToParts is slow for a hot path (every accounting record asks for its
 // day): a zone's offset from UTC only changes on a quarter hour, so it is
-// worked out once per quarter hour and zone.
-const SLOT_MS = 15 * 60_000
+// worked out once per quarter hour and zone. Local days and months change
+// on one too (the auth store keeps them per quarter hour).
+export const QUARTER_HOUR_MS = 15 * 60_000
 const offsets = new Map<string, number>()
 
 // The last answer is checked first, without building the map's key: nearly
-// every call (each login asks twice) is for the current quarter hour.
+// every call (an accounting record's day, say) is for the current quarter hour.
 let lastZone = ''
 let lastSlot = NaN
 let lastOffset = 0
 
 /** The zone's offset from UTC at `now`, in milliseconds (+07:00 is 25 200 000). */
 export function offsetMs(now: Date, timeZone: string): number {
-  const slot = Math.floor(now.getTime() / SLOT_MS) * SLOT_MS
+  const slot = Math.floor(now.getTime() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS
   if (slot === lastSlot && timeZone === lastZone) return lastOffset
   const key = `${timeZone}|${slot}`
   let offset = offsets.get(key)
