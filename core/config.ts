@@ -102,12 +102,13 @@ const schema = z.object({
       (v) => v.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()) && isIP(a.trim().split('/')[0]!) !== 0),
       'a comma-separated list of proxy addresses or networks, such as 127.0.0.1,10.0.0.0/8',
     ),
-  // The embedded database's thread (core/db/pglite-worker.ts) runs below RADIUS's priority.
+  // The embedded database's thread (core/db/pglite-worker.ts) runs below RADIUS's priority:
+  // idle (with V8's helper threads; core/db/thread-priority.ts) or at a nice value of its own.
   CITYWIFI_PGLITE_NICE: z
     .string()
-    .default('10')
-    .refine((v) => /^-?\d{1,2}$/.test(v) && Number(v) >= -20 && Number(v) <= 19, 'a nice value from -20 to 19')
-    .transform(Number),
+    .default('idle')
+    .refine((v) => v === 'idle' || (/^-?\d{1,2}$/.test(v) && Number(v) >= -20 && Number(v) <= 19), 'idle, or a nice value from -20 to 19')
+    .transform((v): number | 'idle' => (v === 'idle' ? 'idle' : Number(v))),
   RADIUS_WORKERS: z
     .string()
     .default('1')
@@ -201,8 +202,8 @@ export interface Config {
   trustProxy: string[]
   /** RADIUS worker processes sharing the sockets (1: RADIUS runs in the main process). */
   radiusWorkers: number
-  /** Nice value of the embedded database's thread (Linux). */
-  pgliteNice: number
+  /** The embedded database's thread (Linux): SCHED_IDLE with V8's helper threads, or this nice value. */
+  pgliteNice: number | 'idle'
   /** Unset: chosen by the database (radius/service.ts). */
   radiusAuthBatches: number | undefined
   /** /metrics for a process without the admin service (`citywifi radius` or `portal` alone). */

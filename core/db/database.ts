@@ -23,6 +23,7 @@ import { guardPool } from './availability.js'
 import { acquireLock, lockHolder } from './lock.js'
 import { applyMigrations, migrationStatus } from './migrations.js'
 import { pgRunner } from './runners.js'
+import { idleOtherThreads } from './thread-priority.js'
 
 export { PrismaClient }
 export type DatabaseKind = 'embedded' | 'postgres'
@@ -150,7 +151,7 @@ interface PgliteThread {
  * its statements never hold this thread's event loop; resolves once the
  * socket listens. The data dir's lock stays with this process.
  */
-function startPgliteThread(dataDir: string, sock: string, nice: number, log?: Logger): Promise<PgliteThread> {
+function startPgliteThread(dataDir: string, sock: string, nice: number | 'idle', log?: Logger): Promise<PgliteThread> {
   // Same extension as this file: .ts under tsx (tests), .js once compiled.
   const ext = path.extname(fileURLToPath(import.meta.url))
   const script = new URL(`./pglite-worker${ext}`, import.meta.url)
@@ -221,7 +222,7 @@ function startPgliteThread(dataDir: string, sock: string, nice: number, log?: Lo
   })
 }
 
-async function openEmbedded(dataDir: string, options: OpenOptions, nice: number): Promise<Database> {
+async function openEmbedded(dataDir: string, options: OpenOptions, nice: number | 'idle'): Promise<Database> {
   const sock = socketPath(dataDir)
   if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
     throw new DatabaseError(
@@ -257,6 +258,10 @@ async function openEmbedded(dataDir: string, options: OpenOptions, nice: number)
   let worker: PgliteThread | undefined
   try {
     worker = await startPgliteThread(dataDir, sock, nice, options.log)
+    if (nice === 'idle') {
+      const { problem } = idleOtherThreads()
+      if (problem) options.log?.warn({ problem }, 'the embedded database and V8 helper threads keep their priority: RADIUS may answer later while they run')
+    }
     const pool = socketPool(dataDir, options.poolSize ?? 6, options.log)
     const prisma = prismaOver(pool)
     const thread = worker

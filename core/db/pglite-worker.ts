@@ -23,8 +23,8 @@ import { pgliteRunner } from './runners.js'
 export interface PgliteWorkerData {
   dataDir: string
   socket: string
-  /** Nice value of this thread (CITYWIFI_PGLITE_NICE). */
-  nice: number
+  /** Nice value of this thread (CITYWIFI_PGLITE_NICE); 'idle': the opening thread sets it (thread-priority.ts). */
+  nice: number | 'idle'
 }
 
 export type FromPgliteWorker =
@@ -51,7 +51,7 @@ const log = { warn: relay('warn'), error: relay('error') } as unknown as Logger
 // id (from /proc/thread-self) takes a nice value of its own.
 try {
   const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop())
-  if (Number.isInteger(tid) && tid !== process.pid) os.setPriority(tid, nice)
+  if (nice !== 'idle' && Number.isInteger(tid) && tid !== process.pid) os.setPriority(tid, nice)
 } catch {
   // Not Linux, or not allowed: same priority as the rest of the process.
 }

@@ -5,9 +5,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import type { Config } from '../../core/config.js'
+import { loadConfig, type Config } from '../../core/config.js'
 import { openDatabase } from '../../core/db/database.js'
 import { lockFile } from '../../core/db/lock.js'
+import { otherThreads, SCHED_IDLE, threadPolicy } from '../../core/db/thread-priority.js'
+import type { Logger } from '../../core/logger.js'
 import { tempDataDir } from '../helpers/databases.js'
 
 t.test('a long statement leaves the opening thread free', async (t) => {
@@ -44,4 +46,41 @@ t.test('a long statement leaves the opening thread free', async (t) => {
   const again = await openDatabase(config, { role: 'owner' })
   t.equal((await again.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1, 'it opens again after close()')
   await again.close()
+})
+
+// CITYWIFI_PGLITE_NICE=idle (the default): the database's thread and V8's
+// helpers run only when this thread does not want the core, and this thread
+// keeps its own policy (an unprivileged thread could not come back from idle).
+t.test('idle: every thread but the opening one yields the core to it', { skip: process.platform !== 'linux' && 'scheduling policies are read from /proc (Linux)' }, async (t) => {
+  const dataDir = tempDataDir()
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+  const warnings: unknown[] = []
+  const log = { warn: (o: unknown) => warnings.push(o), error: () => {}, info: () => {}, debug: () => {} } as unknown as Logger
+  const config = { dataDir, databaseUrl: undefined, pgliteNice: 'idle' } as unknown as Config
+  // V8's helpers are there from the start; threads this thread starts later keep its policy.
+  const before = otherThreads()
+  const db = await openDatabase(config, { role: 'owner', log })
+  t.teardown(() => db.close())
+  t.same(warnings, [], 'chrt was found and allowed')
+  const names = new Map(otherThreads().map((tid) => [tid, fs.readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim()]))
+  const dbThread = [...names].find(([, name]) => name === 'citywifi-db')?.[0]
+  t.ok(dbThread, `the database's thread is named (threads: ${[...names.values()].join(', ')})`)
+  t.equal(threadPolicy(dbThread!), SCHED_IDLE, "the database's thread is SCHED_IDLE")
+  const helpers = before.filter((tid) => tid !== dbThread)
+  t.ok(helpers.length >= 1, `V8 helper threads were there before (${helpers.length})`)
+  t.same(
+    helpers.map((tid) => [tid, threadPolicy(tid)]).filter(([, p]) => p !== undefined && p !== SCHED_IDLE),
+    [],
+    'and every thread that was there before is SCHED_IDLE now',
+  )
+  t.equal(threadPolicy(process.pid), 0, 'the opening thread keeps SCHED_OTHER')
+  t.equal((await db.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1, 'and the database answers')
+})
+
+t.test('CITYWIFI_PGLITE_NICE: idle by default, or a nice value', async (t) => {
+  t.equal(loadConfig({}).pgliteNice, 'idle')
+  t.equal(loadConfig({ CITYWIFI_PGLITE_NICE: '10' }).pgliteNice, 10)
+  t.equal(loadConfig({ CITYWIFI_PGLITE_NICE: '-5' }).pgliteNice, -5)
+  t.throws(() => loadConfig({ CITYWIFI_PGLITE_NICE: '20' }), { message: /CITYWIFI_PGLITE_NICE="20" is not valid: expected idle, or a nice value from -20 to 19/ })
+  t.throws(() => loadConfig({ CITYWIFI_PGLITE_NICE: 'low' }), { message: /CITYWIFI_PGLITE_NICE="low" is not valid/ })
 })
