@@ -1,9 +1,10 @@
 // The embedded database's thread and V8's helper threads (concurrent marking,
-// compilers, sweepers) share the cores with RADIUS's thread. At nice 10 they
-// still held the core for a scheduler tick (4 ms here) whenever RADIUS's
-// thread woke during their slice, and around a mark-compact four helpers at
-// nice 0 held it for 16–28 ms in turns (test/bench/holds.mjs, 1 December):
-// that was most of the storm's p99 for Status-Server and cached users.
+// compilers, sweepers) share the cores with RADIUS's thread. The database's
+// thread at nice 10 still held the core for a scheduler tick (4 ms here)
+// whenever RADIUS's thread woke during its slice, and around a mark-compact
+// the four helpers, at nice 0, held it for 16–28 ms in turns
+// (test/bench/holds.mjs, docs/performance.md, 1 December): most of a
+// first-login storm's p99 for Status-Server and cached users.
 // Under SCHED_IDLE a thread runs only when no normal thread of the core
 // wants to, and a waking normal thread takes the core at once.
 import { execFileSync } from 'node:child_process'
